@@ -1,0 +1,1 @@
+"""Subcommands of the ``tinygrad-rnn`` command line (see ``cli.py``)."""

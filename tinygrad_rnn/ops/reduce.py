@@ -1,0 +1,62 @@
+"""Reductions over axes: sum, mean and max (ties share the gradient equally)."""
+from ..function import Function
+
+_AXES = [(((3, 4),), {}), (((3, 4),), {"axis": 0}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True}),
+         (((2, 3, 4),), {"axis": -1})]
+
+
+def _expand(xp, grad, shape, axis, keepdims):
+    """Put back the reduced axes of ``grad`` as length-1 axes, ready to broadcast to ``shape``."""
+    if keepdims:
+        return grad
+    if axis is None:
+        return grad.reshape((1,) * len(shape))
+    axes = (axis,) if isinstance(axis, int) else axis
+    for a in sorted(a % len(shape) for a in axes):
+        grad = xp.expand_dims(grad, a)
+    return grad
+
+
+class Sum(Function):
+    """s = sum(a over axis);   dL/da = dL/ds, copied along the summed axes"""
+    cases = _AXES
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.save(shape=a.shape)
+        return a.sum(axis=axis, keepdims=keepdims)
+
+    def backward(self, ds):
+        shape = self.saved["shape"]
+        g = _expand(self.xp, ds, shape, self.params.get("axis"), self.params.get("keepdims", False))
+        return (self.xp.broadcast_to(g, shape),)
+
+
+class Mean(Function):
+    """m = sum(a over axis) / n;   dL/da = dL/dm / n, copied along the averaged axes"""
+    cases = _AXES
+
+    def forward(self, a, axis=None, keepdims=False):
+        m = a.mean(axis=axis, keepdims=keepdims)
+        self.save(shape=a.shape, n=a.size // max(m.size, 1))
+        return m
+
+    def backward(self, dm):
+        shape, n = self.saved["shape"], self.saved["n"]
+        g = _expand(self.xp, dm, shape, self.params.get("axis"), self.params.get("keepdims", False))
+        return (self.xp.broadcast_to(g / n, shape),)
+
+
+class Max(Function):
+    """m = max(a over axis);   dL/da = dL/dm / k at each of the k tied maxima, 0 elsewhere"""
+    cases = _AXES
+
+    def forward(self, a, axis=None, keepdims=False):
+        m = a.max(axis=axis, keepdims=True)
+        is_max = a == m
+        self.save(is_max=is_max, count=is_max.sum(axis=axis, keepdims=True))
+        return m if keepdims else (m.reshape(()) if axis is None else self.xp.squeeze(m, axis=axis))
+
+    def backward(self, dm):
+        is_max, count = self.saved["is_max"], self.saved["count"]
+        g = _expand(self.xp, dm, is_max.shape, self.params.get("axis"), self.params.get("keepdims", False))
+        return (g * is_max / count,)

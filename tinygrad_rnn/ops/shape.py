@@ -1,0 +1,96 @@
+"""Ops that move data without arithmetic: reshape, transpose, indexing, concat and stack."""
+import itertools
+
+from ..function import Function
+
+
+class Reshape(Function):
+    """b = a viewed with a new shape;   dL/da = dL/db viewed with a's shape"""
+    cases = [(((3, 4),), {"shape": (2, 6)}), (((2, 3, 4),), {"shape": (4, -1)})]
+
+    def forward(self, a, shape):
+        self.save(shape=a.shape)
+        return a.reshape(shape)
+
+    def backward(self, db):
+        return (db.reshape(self.saved["shape"]),)
+
+
+class Transpose(Function):
+    """b = a with axes permuted;   dL/da = dL/db with the inverse permutation"""
+    cases = [(((3, 4),), {"axes": None}), (((2, 3, 4),), {"axes": (1, 2, 0)})]
+
+    def forward(self, a, axes=None):
+        return a.transpose(axes)
+
+    def backward(self, db):
+        axes = self.params.get("axes")
+        if axes is None:
+            return (db.transpose(),)
+        return (db.transpose(self.xp.argsort(self.xp.asarray(axes)).tolist()),)
+
+
+def _normalise_index(xp, index):
+    """Lists and tensors in an index become integer arrays; says whether any advanced index is there."""
+    items = index if isinstance(index, tuple) else (index,)
+    out, advanced = [], False
+    for item in items:
+        if hasattr(item, "_ctx"):  # a Tensor used as an index
+            item = item.data
+        if isinstance(item, (list, tuple)) or hasattr(item, "dtype"):
+            item = xp.asarray(item)
+            if item.dtype.kind == "f":
+                raise IndexError(f"getitem: index arrays must be integers or booleans, got {item.dtype}")
+            advanced = True
+        out.append(item)
+    return tuple(out), advanced
+
+
+class GetItem(Function):
+    """b = a[index] (slices, integers, integer arrays);   dL/da = dL/db added back at index
+    (an index that repeats adds its gradient once per repetition)"""
+    name = "getitem"
+    cases = [(((4, 5),), {"index": (slice(1, 3), slice(None, None, 2))}),
+             (((4, 5),), {"index": ([0, 2, 2, 3],)}),
+             (((4, 5),), {"index": (1,)}),
+             (((3, 4, 5),), {"index": (Ellipsis, [1, 1, 0])})]
+
+    def forward(self, a, index):
+        index, advanced = _normalise_index(self.xp, index)
+        self.save(shape=a.shape, index=index, advanced=advanced)
+        return a[index]
+
+    def backward(self, db):
+        xp, saved = self.xp, self.saved
+        da = xp.zeros(saved["shape"], dtype=db.dtype)
+        if saved["advanced"]:
+            xp.add.at(da, saved["index"], db)
+        else:
+            da[saved["index"]] = db
+        return (da,)
+
+
+class Concat(Function):
+    """c = [a_1 ; a_2 ; ...] along axis;   dL/da_i = the slice of dL/dc where a_i was"""
+    cases = [(((2, 3), (2, 4)), {"axis": 1}), (((1, 3), (2, 3), (3, 3)), {"axis": 0})]
+
+    def forward(self, *arrays, axis=0):
+        self.save(sizes=[a.shape[axis] for a in arrays])
+        return self.xp.concatenate(arrays, axis=axis)
+
+    def backward(self, dc):
+        axis = self.params.get("axis", 0)
+        offsets = list(itertools.accumulate(self.saved["sizes"][:-1]))
+        return tuple(self.xp.split(dc, offsets, axis=axis))
+
+
+class Stack(Function):
+    """c = the a_i stacked along a new axis;   dL/da_i = dL/dc taken at position i of that axis"""
+    cases = [(((2, 3), (2, 3)), {"axis": 0}), (((2, 3), (2, 3), (2, 3)), {"axis": -1})]
+
+    def forward(self, *arrays, axis=0):
+        return self.xp.stack(arrays, axis=axis)
+
+    def backward(self, dc):
+        axis = self.params.get("axis", 0)
+        return tuple(self.xp.moveaxis(dc, axis, 0))

@@ -1,0 +1,245 @@
+"""``Tensor``: an array, the op that made it and its input tensors, and ``backward``.
+
+Every op on tensors records a node (see ``function.py``); ``backward`` walks the recorded graph in
+reverse topological order and applies each op's vector-Jacobian product. Walking is iterative
+(an explicit stack), so an RNN unrolled over thousands of steps backprops without recursion.
+"""
+import numpy
+
+from . import backend
+from .errors import DTypeError, ShapeError
+from .state import STATE
+
+DEFAULT_DTYPE = numpy.float64
+
+
+class Tensor:
+    """An array that remembers how it was computed.
+
+    ``Tensor(data, requires_grad=False, name=None, dtype=None, device="cpu")``; ``dtype``
+    defaults to float64 so that gradients can be checked by finite differences.
+    """
+    __slots__ = ("data", "grad", "requires_grad", "name", "device", "scope", "_ctx", "_xp",
+                 "__weakref__")
+    __array_ufunc__ = None  # ``ndarray * tensor`` defers to Tensor.__rmul__
+
+    def __init__(self, data, requires_grad=False, name=None, dtype=None, device="cpu"):
+        if isinstance(data, Tensor):
+            data = data.data
+        if dtype is None:  # float64 by default; float arrays keep their own float dtype
+            given = getattr(data, "dtype", None)
+            dtype = given if given is not None and backend.is_float(given) else DEFAULT_DTYPE
+        self.data = backend.as_array(data, dtype, device)
+        if requires_grad and not backend.is_float(self.data.dtype):
+            raise DTypeError(f"Tensor{' ' + repr(name) if name else ''}: requires_grad=True needs a "
+                             f"float dtype, got {self.data.dtype} (pass dtype='float64')")
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self.device = device
+        self.scope = STATE.scope
+        self._ctx = None
+        self._xp = backend.array_module(device)
+
+    @classmethod
+    def _constant(cls, value, like):
+        """A number or array met in an op with ``like``: a constant leaf of ``like``'s dtype."""
+        t = cls.__new__(cls)
+        xp = like._xp
+        if isinstance(value, (int, float)):
+            t.data = xp.asarray(value, dtype=like.data.dtype)
+        else:
+            t.data = backend.as_array(value, None, like.device)
+            if t.data.dtype.kind in "biu":
+                t.data = t.data.astype(like.data.dtype)
+        t.grad = None
+        t.requires_grad = False
+        t.name = None
+        t.device = like.device
+        t.scope = STATE.scope
+        t._ctx = None
+        t._xp = xp
+        return t
+
+    # ---- what the graph records -------------------------------------------------------
+    @property
+    def op(self):
+        """Name of the primitive that made this tensor (``"matmul"``, ``"tanh"``), None for a leaf."""
+        return None if self._ctx is None else self._ctx.name
+
+    @property
+    def inputs(self):
+        """The parent tensors, in argument order (``x * x`` lists ``x`` twice)."""
+        return () if self._ctx is None else self._ctx.inputs
+
+    @property
+    def function(self):
+        """The op object that made this tensor (its ``saved`` arrays and ``params``), or None."""
+        return self._ctx
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def __len__(self):
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self):
+        parts = [f"shape={tuple(self.shape)}", f"dtype={self.dtype}"]
+        if self.name:
+            parts.insert(0, f"name={self.name!r}")
+        if self.op:
+            parts.append(f"op={self.op!r}")
+        if self.requires_grad:
+            parts.append("requires_grad=True")
+        if self.device != "cpu":
+            parts.append(f"device={self.device!r}")
+        return f"Tensor({', '.join(parts)})"
+
+    # ---- autodiff ---------------------------------------------------------------------
+    def backward(self, grad=None):
+        """Accumulate dL/d(node) into ``.grad`` of every node that requires grad.
+
+        ``self`` is L. A non-scalar L needs ``grad`` (dL'/dL, same shape as L). Intermediate nodes
+        keep their gradients too, so a student can inspect dL/ds_t at every step.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad (no input of its graph "
+                               "had requires_grad=True, or it was made under no_grad)")
+        if grad is None:
+            if self.data.size != 1:
+                raise ShapeError(f"backward: a non-scalar tensor of shape {tuple(self.shape)} needs "
+                                 "grad= of the same shape (or call .sum().backward())")
+            grad = self._xp.ones_like(self.data)
+        else:
+            grad = backend.as_array(grad.data if isinstance(grad, Tensor) else grad,
+                                    self.data.dtype, self.device)
+            if grad.shape != self.shape:
+                raise ShapeError(f"backward: grad has shape {tuple(grad.shape)} but the tensor has "
+                                 f"shape {tuple(self.shape)}")
+        grads = {self: grad}
+        for node in reversed(topological_order(self)):
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            node.grad = g if node.grad is None else node.grad + g
+            ctx = node._ctx
+            if ctx is None:
+                continue
+            for inp, g_in in zip(ctx.inputs, ctx.backward(g)):
+                if g_in is None or not inp.requires_grad:
+                    continue
+                if g_in.shape != inp.data.shape:
+                    g_in = _sum_to_shape(ctx.xp, g_in, inp.data.shape)
+                prev = grads.get(inp)
+                grads[inp] = g_in if prev is None else prev + g_in
+
+    def zero_grad(self):
+        self.grad = None
+
+    def detach(self):
+        """The same data as a new leaf: the graph is cut here (truncated BPTT)."""
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t.requires_grad, t.name = self.data, None, False, self.name
+        t.device, t.scope, t._ctx, t._xp = self.device, STATE.scope, None, self._xp
+        return t
+
+    def numpy(self):
+        """A host NumPy copy of the data."""
+        return backend.to_numpy(self.data)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ShapeError(f"item: needs a tensor with one element, got shape {tuple(self.shape)}")
+        return self.data.reshape(-1)[0].item()
+
+    def to(self, device):
+        """This tensor on ``device`` (a new leaf with the same name and requires_grad)."""
+        if device == self.device:
+            return self
+        return Tensor(backend.to_numpy(self.data) if device == "cpu" else self.data,
+                      requires_grad=self.requires_grad, name=self.name, device=device)
+
+    # ---- ops, written out so they can be found ------------------------------------------
+    def __add__(self, other): return ops.Add.apply(self, other)
+    def __radd__(self, other): return ops.Add.apply(other, self)
+    def __sub__(self, other): return ops.Sub.apply(self, other)
+    def __rsub__(self, other): return ops.Sub.apply(other, self)
+    def __mul__(self, other): return ops.Mul.apply(self, other)
+    def __rmul__(self, other): return ops.Mul.apply(other, self)
+    def __truediv__(self, other): return ops.Div.apply(self, other)
+    def __rtruediv__(self, other): return ops.Div.apply(other, self)
+    def __neg__(self): return ops.Neg.apply(self)
+    def __matmul__(self, other): return ops.MatMul.apply(self, other)
+    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
+    def __getitem__(self, index): return ops.GetItem.apply(self, index=index)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            raise TypeError("pow: the exponent must be a Python number, not a Tensor")
+        return ops.Pow.apply(self, exponent=exponent)
+
+    def exp(self): return ops.Exp.apply(self)
+    def log(self): return ops.Log.apply(self)
+    def tanh(self): return ops.Tanh.apply(self)
+    def sigmoid(self): return ops.Sigmoid.apply(self)
+    def relu(self): return ops.Relu.apply(self)
+    def sum(self, axis=None, keepdims=False): return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return ops.Reshape.apply(self, shape=tuple(shape))
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = axes[0]
+        return ops.Transpose.apply(self, axes=tuple(axes) or None)
+
+
+def topological_order(root):
+    """Nodes that require grad, each after all its inputs (iterative depth-first search)."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            for inp in reversed(ctx.inputs):
+                if inp.requires_grad and inp not in visited:
+                    stack.append((inp, False))
+    return order
+
+
+from . import ops  # noqa: E402  (ops need Tensor defined first)
+from .function import sum_to_shape as _sum_to_shape  # noqa: E402

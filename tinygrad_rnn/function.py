@@ -11,6 +11,7 @@ References stay one-way (output tensor -> Function -> inputs and saved arrays): 
 never holds its output, so a graph is freed by reference counting as soon as its root goes.
 """
 from .errors import DeviceError, ShapeError, describe
+from .origin import capture as capture_origin
 from .state import STATE
 
 
@@ -84,6 +85,7 @@ class Function:
         out.device = device
         out._xp = ctx.xp
         out.scope = STATE.scope
+        out.origin = capture_origin()
         if STATE.grad_enabled:
             ctx.inputs = tuple(tensors)
             out._ctx = ctx

@@ -8,6 +8,7 @@ import numpy
 
 from . import backend
 from .errors import DTypeError, ShapeError
+from .origin import capture as capture_origin
 from .state import STATE
 
 DEFAULT_DTYPE = numpy.float64
@@ -19,8 +20,8 @@ class Tensor:
     ``Tensor(data, requires_grad=False, name=None, dtype=None, device="cpu")``; ``dtype``
     defaults to float64 so that gradients can be checked by finite differences.
     """
-    __slots__ = ("data", "grad", "requires_grad", "name", "device", "scope", "_ctx", "_xp",
-                 "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "name", "device", "scope", "origin", "_ctx",
+                 "_xp", "__weakref__")
     __array_ufunc__ = None  # ``ndarray * tensor`` defers to Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, name=None, dtype=None, device="cpu"):
@@ -38,6 +39,7 @@ class Tensor:
         self.name = name
         self.device = device
         self.scope = STATE.scope
+        self.origin = capture_origin()  # (file, line, function) in the user's code
         self._ctx = None
         self._xp = backend.array_module(device)
 
@@ -57,6 +59,7 @@ class Tensor:
         t.name = None
         t.device = like.device
         t.scope = STATE.scope
+        t.origin = None
         t._ctx = None
         t._xp = xp
         return t
@@ -163,6 +166,7 @@ class Tensor:
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.requires_grad, t.name = self.data, None, False, self.name
         t.device, t.scope, t._ctx, t._xp = self.device, STATE.scope, None, self._xp
+        t.origin = capture_origin()
         return t
 
     def numpy(self):

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
-.venv/bin/tinygrad-rnn demo "$@"
+.venv/bin/tinygrad-rnn render -o john.svg "$@"

@@ -15,3 +15,9 @@ from .functional import concat, cross_entropy, log_softmax, mse, softmax, split,
 from .gradcheck import gradcheck  # noqa: F401
 from .random import manual_seed  # noqa: F401
 from . import nn, optim  # noqa: F401
+from . import rnn  # noqa: F401
+from . import testing  # noqa: F401
+from . import data  # noqa: F401
+from .train import fit  # noqa: F401
+from . import debug  # noqa: F401
+from .draw import draw, render  # noqa: F401

@@ -13,17 +13,26 @@ _modules = {CPU: numpy}
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 
 
+_INSTALL = "pip install 'tinygrad-rnn[gpu]'"
+
+
 def _load_cupy():
+    """Import CuPy on the first use of ``"cuda"`` (``"cpu"`` never imports it)."""
     try:
         import cupy
     except ImportError as exc:
-        raise DeviceError(
-            "device 'cuda' needs CuPy and an NVIDIA GPU: pip install 'tinygrad-rnn[gpu]' "
-            f"(CuPy could not be imported: {exc})") from None
+        raise DeviceError(f"device 'cuda' needs CuPy and an NVIDIA GPU: {_INSTALL} "
+                          f"(CuPy could not be imported: {exc})") from None
     try:
-        cupy.cuda.runtime.getDeviceCount()
-    except Exception as exc:  # CuPy raises its own runtime error type
-        raise DeviceError(f"device 'cuda': CuPy is installed but no GPU is usable ({exc})") from None
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CuPy raises its own runtime error types
+        count, why = 0, f"{type(exc).__name__}: {exc}"
+    else:
+        why = "no GPU found"
+    if not count:
+        raise DeviceError(f"device 'cuda': CuPy is installed but no GPU is usable ({why}); "
+                          f"check the NVIDIA driver, and that {_INSTALL} matches its CUDA "
+                          "version") from None
     return cupy
 
 
@@ -32,14 +41,31 @@ def array_module(device):
     module = _modules.get(device)
     if module is None:
         if device != CUDA:
-            raise DeviceError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
+            known = ", ".join(repr(d) for d in sorted(set(_modules) | {CUDA}))
+            raise DeviceError(f"unknown device {device!r}: use one of {known}")
         module = _modules[CUDA] = _load_cupy()
     return module
 
 
 def register_device(name, module):
-    """Add a device backed by a NumPy-compatible array module (used by test backends)."""
+    """Add a device backed by a NumPy-compatible array module with CuPy's habits (an
+    ``ndarray`` class, ``asarray`` taking host arrays, ``.get()`` to copy back). Used by the
+    test suite's ``"strict-cpu"`` device; not needed for ``"cpu"`` or ``"cuda"``."""
+    if not isinstance(name, str) or not name or name == CPU:
+        raise ValueError(f"register_device: {name!r} cannot be registered")
     _modules[name] = module
+
+
+def available_devices():
+    """Devices usable now: ``"cpu"``, registered ones, and ``"cuda"`` when CuPy finds a GPU."""
+    devices = list(_modules)
+    if CUDA not in devices:
+        try:
+            array_module(CUDA)
+            devices.append(CUDA)
+        except DeviceError:
+            pass
+    return devices
 
 
 def device_of(array):
@@ -67,7 +93,16 @@ def as_array(data, dtype, device):
     try:
         return xp.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as exc:
-        raise DTypeError(f"Tensor: cannot make a {dtype} array from {type(data).__name__}: {exc}") from None
+        wanted = "" if dtype is None else f"{_dtype_name(dtype)} "
+        raise DTypeError(f"Tensor: cannot make a {wanted}array from {type(data).__name__}: "
+                         f"{exc}") from None
+
+
+def _dtype_name(dtype):
+    try:
+        return numpy.dtype(dtype).name
+    except TypeError:
+        return repr(dtype)
 
 
 def is_float(dtype):

@@ -7,7 +7,7 @@ import sys
 from . import __version__
 
 # Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ["demo"]
+COMMANDS = ["demo", "homework", "debug", "render", "gradflow"]
 
 
 class CommandError(Exception):

@@ -2,7 +2,9 @@
 
 An op is a subclass with ``forward`` and ``backward`` on raw arrays. ``forward`` saves what the
 backward needs with ``self.save(...)``; ``backward(dout)`` returns one gradient per input
-(``None`` for an input that gets none). ``Function.apply`` does everything else: turning numbers
+(``None`` for an input that gets none; an expensive op may skip the gradient of an input for
+which ``self.needs_grad(i)`` is False). Each op lists ``cases`` (input shapes and params)
+and its input ``domain``; the test suite gradchecks every registered op over them. ``Function.apply`` does everything else: turning numbers
 into tensors, checking devices, recording the graph node with its scope, naming the op and the
 shapes when the arithmetic fails. Broadcast gradients are summed back to their input's shape
 by the backward pass, so op bodies hold only the math.
@@ -20,8 +22,8 @@ class Function:
     __slots__ = ("xp", "inputs", "saved", "params")
     registry = {}
     name = None
-    # For the registry-driven gradcheck test: a list of (input shapes, params) to try, and the
-    # input domain ("real" or "positive").
+    # For the registry-driven gradcheck test: a list of ((input shapes), {params}) to try, and
+    # the input domain ("real", or "positive" for log, 1/b, a ** -1.5).
     cases = ()
     domain = "real"
 
@@ -29,11 +31,22 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__.lower()
+        existing = Function.registry.get(cls.name)
+        if existing is not None and (existing.__module__, existing.__qualname__) != (
+                cls.__module__, cls.__qualname__):  # the same class again is a module reload
+            raise ValueError(f"op name {cls.name!r} is taken by {existing.__module__}."
+                             f"{existing.__qualname__}: give {cls.__qualname__} another name")
         Function.registry[cls.name] = cls
 
     def save(self, **values):
         """Keep arrays for the backward pass (what the step debugger shows as 'saved')."""
         self.saved = values
+
+    def needs_grad(self, i):
+        """Whether input ``i`` wants a gradient; True when the op runs outside a recorded graph
+        (a test calling ``forward``/``backward`` by hand), so skipping work is always safe."""
+        inputs = getattr(self, "inputs", ())
+        return i >= len(inputs) or inputs[i].requires_grad
 
     def forward(self, *arrays, **params):
         raise NotImplementedError
@@ -47,53 +60,60 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on tensors (numbers and arrays are made constant tensors) -> Tensor."""
-        first = None
-        for x in inputs:
-            if isinstance(x, Tensor):
-                first = x
-                break
-        if first is None:
+        device, requires_grad = None, False
+        for x in inputs:  # the common case: tensors of one device, checked without copying
+            if type(x) is not Tensor and not isinstance(x, Tensor):
+                inputs = _as_tensors(cls.name, inputs)
+                return cls.apply(*inputs, **params)
+            if x.device != device:
+                if device is not None:
+                    _raise_device_mismatch(cls.name, inputs)
+                device = x.device
+            if x.requires_grad:
+                requires_grad = True
+        if device is None:
             raise TypeError(f"{cls.name}: needs at least one Tensor input")
-        device = first.device
-        tensors = []
-        requires_grad = False
-        for x in inputs:
-            if not isinstance(x, Tensor):
-                x = Tensor._constant(x, first)
-            elif x.device != device:
-                raise DeviceError(f"{cls.name}: inputs on different devices: "
-                                  f"{describe(first)} on {device!r}, {describe(x)} on {x.device!r}")
-            requires_grad = requires_grad or x.requires_grad
-            tensors.append(x)
-        ctx = cls.__new__(cls)
-        ctx.xp = first._xp
+        ctx = object.__new__(cls)
+        xp = ctx.xp = inputs[0]._xp
         ctx.saved = None
         ctx.params = params
         try:
-            data = ctx.forward(*[t.data for t in tensors], **params)
+            if len(inputs) == 1:
+                data = ctx.forward(inputs[0].data, **params)
+            else:
+                data = ctx.forward(*[t.data for t in inputs], **params)
         except ShapeError as exc:  # the op's own message; add the inputs' names if they have any
-            if any(t.name for t in tensors):
-                exc.args = (f"{exc} [inputs: {', '.join(describe(t) for t in tensors)}]",)
+            if any(t.name for t in inputs):
+                exc.args = (f"{exc} [inputs: {', '.join(describe(t) for t in inputs)}]",)
             raise
         except (ValueError, IndexError) as exc:  # NumPy's message, with the op and shapes named
-            shapes = ", ".join(describe(t) for t in tensors)
+            shapes = ", ".join(describe(t) for t in inputs)
             raise ShapeError(f"{cls.name}: cannot apply to inputs {shapes}: {exc}") from None
-        out = Tensor.__new__(Tensor)
-        out.data = data
-        out.grad = None
-        out.name = None
-        out.device = device
-        out._xp = ctx.xp
-        out.scope = STATE.scope
-        out.origin = capture_origin()
+        if not isinstance(data, xp.ndarray):  # NumPy answers a 0-d result with a scalar
+            data = xp.asarray(data)
         if STATE.grad_enabled:
-            ctx.inputs = tuple(tensors)
-            out._ctx = ctx
-            out.requires_grad = requires_grad
-        else:
-            out._ctx = None
-            out.requires_grad = False
-        return out
+            ctx.inputs = inputs
+            return Tensor._node(data, device, xp, ctx, requires_grad, capture_origin())
+        return Tensor._node(data, device, xp, None, False, capture_origin())
+
+
+def _as_tensors(op, inputs):
+    """Numbers and arrays among ``inputs`` as constant leaves like the first tensor input."""
+    first = next((x for x in inputs if isinstance(x, Tensor)), None)
+    if first is None:
+        raise TypeError(f"{op}: needs at least one Tensor input, got "
+                        f"{', '.join(type(x).__name__ for x in inputs) or 'nothing'}")
+    return tuple(x if isinstance(x, Tensor) else Tensor._constant(x, first) for x in inputs)
+
+
+def _raise_device_mismatch(op, inputs):
+    devices = []
+    for t in inputs:
+        if t.device not in devices:
+            devices.append(t.device)
+    listed = ", ".join(f"{describe(t)} on {t.device!r}" for t in inputs)
+    raise DeviceError(f"{op}: inputs on different devices ({' and '.join(map(repr, devices))}): "
+                      f"{listed}; move them with .to(device) first")
 
 
 def sum_to_shape(xp, grad, shape):

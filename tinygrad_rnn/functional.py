@@ -1,5 +1,5 @@
 """Functions on tensors that are not methods: concat, stack, split, softmax and the losses."""
-from .errors import ShapeError
+from .errors import DTypeError, ShapeError
 from .ops import Concat, CrossEntropy, LogSoftmax, MSE, Softmax, Stack
 from .tensor import Tensor
 
@@ -59,7 +59,8 @@ def cross_entropy(logits, targets, ignore_index=None):
     xp = logits._xp
     targets = xp.asarray(targets)
     if targets.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {targets.dtype}")
+        raise DTypeError(f"cross_entropy: targets must be integer class indices, got dtype "
+                         f"{targets.dtype} (e.g. Tensor(ids, dtype='int64') or a list of ints)")
     if targets.shape != logits.shape[:-1]:
         raise ShapeError(f"cross_entropy: logits {tuple(logits.shape)} need targets of shape "
                          f"{tuple(logits.shape[:-1])}, got {tuple(targets.shape)}")

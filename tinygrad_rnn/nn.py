@@ -2,10 +2,8 @@
 anything, and the two layers every NLP model starts with (``Linear``, ``Embedding``)."""
 import math
 
-import numpy
-
 from . import backend
-from .errors import ShapeError
+from .errors import DeviceError, DTypeError, ShapeError
 from .random import generator
 from .tensor import Tensor
 
@@ -35,26 +33,28 @@ class Module:
 
     def named_parameters(self):
         """``(dotted name, tensor)`` pairs in assignment order; a shared tensor appears once."""
-        seen, result = set(), []
-        stack = [("", self)]
+        return [(name, obj) for name, obj in self._walk()
+                if isinstance(obj, Tensor) and obj.requires_grad]
+
+    def _walk(self):
+        """``(dotted name, object)`` for this module and every module, tensor, list and tuple
+        reachable through attributes, depth first in assignment order, each object once."""
+        seen, stack = set(), [("", self)]
         while stack:
             prefix, obj = stack.pop()
-            if isinstance(obj, Tensor):
-                if obj.requires_grad and id(obj) not in seen:
-                    seen.add(id(obj))
-                    result.append((prefix, obj))
+            if id(obj) in seen:  # shared, or reachable twice (even through a cycle)
                 continue
+            seen.add(id(obj))
+            yield prefix, obj
             if isinstance(obj, Module):
                 children = list(vars(obj).items())
             elif isinstance(obj, (list, tuple)):
                 children = [(str(i), item) for i, item in enumerate(obj)]
             else:
                 continue
-            # push in reverse so the first child is visited first
-            for key, child in reversed(children):
+            for key, child in reversed(children):  # reversed: the first child is visited first
                 if isinstance(child, (Tensor, Module, list, tuple)):
                     stack.append((f"{prefix}.{key}" if prefix else key, child))
-        return result
 
     def parameters(self):
         return [p for _, p in self.named_parameters()]
@@ -79,33 +79,40 @@ class Module:
                 continue
             value = state[name]
             value = value.numpy() if isinstance(value, Tensor) else value
-            shape = tuple(getattr(value, "shape", ()) or _shape_of(value))
-            if shape != tuple(p.shape):
-                problems.append(f"{name!r} has shape {shape}, the parameter {tuple(p.shape)}")
+            try:  # convert now, so that a bad value fails before anything changes
+                array = backend.as_array(value, p.dtype, p.device).copy()
+            except (DTypeError, DeviceError) as exc:
+                problems.append(f"{name!r}: {exc}")
+                continue
+            if tuple(array.shape) != tuple(p.shape):
+                problems.append(f"{name!r} has shape {tuple(array.shape)}, the parameter "
+                                f"{tuple(p.shape)}")
             else:
-                arrays[name] = value
+                arrays[name] = array
         if problems:
             raise ShapeError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems) +
                              " (nothing was changed)")
-        for name, value in arrays.items():
-            p = params[name]
-            p.data = backend.as_array(value, p.dtype, p.device).copy()
-            p.grad = None
+        for name, array in arrays.items():
+            params[name].data = array
+            params[name].grad = None
 
     def to(self, device):
-        """Move every parameter to ``device`` in place (the module keeps its tensors' identity)."""
-        for _, p in self.named_parameters():
-            moved = p.to(device)
-            p.data, p.device, p._xp, p.grad = moved.data, moved.device, moved._xp, None
+        """Move every tensor of the module to ``device`` in place (tensors keep their identity,
+        so optimizers made before still hold them; their gradients are dropped). Modules with a
+        ``device`` attribute (cells use it for new states) get the new name too."""
+        backend.array_module(device)  # fails here, before anything moves, if unavailable
+        found = list(self._walk())
+        for _, obj in found:
+            if isinstance(obj, Tensor) and obj.device != device:
+                moved = obj.to(device)
+                obj.data, obj.device, obj._xp, obj.grad = moved.data, device, moved._xp, None
+            elif isinstance(obj, Module) and "device" in vars(obj):
+                obj.device = device
         return self
 
     def __repr__(self):
         shapes = ", ".join(f"{n}{tuple(p.shape)}" for n, p in self.named_parameters())
         return f"{type(self).__name__}({shapes})"
-
-
-def _shape_of(value):
-    return numpy.shape(value)  # nested lists given by the user
 
 
 class Linear(Module):

@@ -52,16 +52,20 @@ class Adam(Optimizer):
         self.b1, self.b2 = betas
         self.eps = eps
         self.t = 0
-        self.m = [p._xp.zeros_like(p.data) for p in self.params]
-        self.v = [p._xp.zeros_like(p.data) for p in self.params]
+        # the moments are made at the first step, on the parameter's device at that time
+        self.m = [None] * len(self.params)
+        self.v = [None] * len(self.params)
 
     def step(self):
         self.t += 1
         c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
-        for p, m, v in zip(self.params, self.m, self.v):
+        for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
             g = p.grad
+            if self.m[i] is None:
+                self.m[i], self.v[i] = p._xp.zeros_like(p.data), p._xp.zeros_like(p.data)
+            m, v = self.m[i], self.v[i]
             m *= self.b1
             m += (1 - self.b1) * g
             v *= self.b2

@@ -18,21 +18,42 @@ def set_record_origins(enabled):
     return previous
 
 
+# The autograd machinery itself: a frame here is never an interesting creation site.
+_CORE_FILES = tuple(os.path.join(_PACKAGE_DIR, name) for name in (
+    "tensor.py", "function.py", "functional.py", "origin.py", "state.py", "ops" + os.sep))
+
+
 def capture():
-    """``(filename, lineno, function)`` of the innermost frame outside tinygrad_rnn, or None."""
+    """Where the tensor being made comes from, or None when recording is off.
+
+    ``(filename, lineno, function)`` of the innermost frame outside tinygrad_rnn (the user's
+    code); when a library layer such as a cell made the op, its frame follows as three more
+    items: ``(user_file, user_line, user_fn, lib_file, lib_line, lib_fn)``.
+    """
     if not _record:
         return None
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    library = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR):
+            break
+        if library is None and not filename.startswith(_CORE_FILES):
+            library = (filename, frame.f_lineno, frame.f_code.co_name)
         frame = frame.f_back
-    if frame is None:
-        return None
-    return (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+    user = None if frame is None else (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+    if library is None:
+        return user
+    return (user or ("<unknown>", 0, "?")) + library
 
 
 def describe(origin):
-    """``file.py:12 in fn`` for an origin tuple (``"unknown"`` for None)."""
+    """``file.py:12 in fn (via tinygrad_rnn/rnn/elman.py:41 in R)`` for an origin tuple (``"unknown"`` for None)."""
     if origin is None:
         return "unknown"
-    filename, lineno, function = origin
-    return f"{os.path.basename(filename)}:{lineno} in {function}"
+    filename, lineno, function = origin[:3]
+    text = f"{os.path.basename(filename)}:{lineno} in {function}"
+    if len(origin) > 3:
+        lib_file, lib_line, lib_function = origin[3:]
+        text += f" (via {os.path.relpath(lib_file, os.path.dirname(_PACKAGE_DIR.rstrip(os.sep)))}:{lib_line} in {lib_function})"
+    return text

@@ -18,7 +18,9 @@ class Tensor:
     """An array that remembers how it was computed.
 
     ``Tensor(data, requires_grad=False, name=None, dtype=None, device="cpu")``; ``dtype``
-    defaults to float64 so that gradients can be checked by finite differences.
+    defaults to float64 so that gradients can be checked by finite differences (a float array
+    keeps its own float dtype). ``data`` is copied: changing the tensor (an optimizer step) never
+    changes the caller's array.
     """
     __slots__ = ("data", "grad", "requires_grad", "name", "device", "scope", "origin", "_ctx",
                  "_xp", "__weakref__")
@@ -31,6 +33,8 @@ class Tensor:
             given = getattr(data, "dtype", None)
             dtype = given if given is not None and backend.is_float(given) else DEFAULT_DTYPE
         self.data = backend.as_array(data, dtype, device)
+        if self.data is data:  # never share the caller's array: optimizers update it in place
+            self.data = data.copy()
         if requires_grad and not backend.is_float(self.data.dtype):
             raise DTypeError(f"Tensor{' ' + repr(name) if name else ''}: requires_grad=True needs a "
                              f"float dtype, got {self.data.dtype} (pass dtype='float64')")
@@ -44,25 +48,33 @@ class Tensor:
         self._xp = backend.array_module(device)
 
     @classmethod
-    def _constant(cls, value, like):
-        """A number or array met in an op with ``like``: a constant leaf of ``like``'s dtype."""
+    def _node(cls, data, device, xp, ctx, requires_grad, origin):
+        """A tensor made by an op (``ctx``), without ``__init__``'s conversions and checks."""
         t = cls.__new__(cls)
-        xp = like._xp
-        if isinstance(value, (int, float)):
-            t.data = xp.asarray(value, dtype=like.data.dtype)
-        else:
-            t.data = backend.as_array(value, None, like.device)
-            if t.data.dtype.kind in "biu":
-                t.data = t.data.astype(like.data.dtype)
+        t.data = data
         t.grad = None
-        t.requires_grad = False
+        t.requires_grad = requires_grad
         t.name = None
-        t.device = like.device
+        t.device = device
         t.scope = STATE.scope
-        t.origin = None
-        t._ctx = None
+        t.origin = origin
+        t._ctx = ctx
         t._xp = xp
         return t
+
+    @classmethod
+    def _constant(cls, value, like):
+        """A number or array met in an op with ``like``: a constant leaf of ``like``'s dtype
+        (so ``x32 * 2.0`` and ``x32 + numpy_float64_array`` stay float32)."""
+        xp = like._xp
+        dtype = like.data.dtype
+        if isinstance(value, (int, float)):
+            data = xp.asarray(value, dtype=dtype)
+        else:
+            data = backend.as_array(value, None, like.device)
+            if data.dtype != dtype and (data.dtype.kind in "biuf" and dtype.kind == "f"):
+                data = data.astype(dtype)
+        return cls._node(data, like.device, xp, None, False, None)
 
     # ---- what the graph records -------------------------------------------------------
     @property
@@ -121,11 +133,13 @@ class Tensor:
         return f"Tensor({', '.join(parts)})"
 
     # ---- autodiff ---------------------------------------------------------------------
-    def backward(self, grad=None):
+    def backward(self, grad=None, retain_grads=True):
         """Accumulate dL/d(node) into ``.grad`` of every node that requires grad.
 
         ``self`` is L. A non-scalar L needs ``grad`` (dL'/dL, same shape as L). Intermediate nodes
-        keep their gradients too, so a student can inspect dL/ds_t at every step.
+        keep their gradients too, so a student can inspect dL/ds_t at every step (and drawings
+        can colour them); ``retain_grads=False`` fills only the leaves' ``.grad`` (parameters),
+        which saves memory and time in a training loop with large arrays.
         """
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad (no input of its graph "
@@ -146,15 +160,21 @@ class Tensor:
             g = grads.pop(node, None)
             if g is None:
                 continue
-            node.grad = g if node.grad is None else node.grad + g
             ctx = node._ctx
-            if ctx is None:
+            if ctx is None:  # a leaf keeps its own array (a copy: never shared with another node)
+                node.grad = node._xp.array(g if node.grad is None else node.grad + g)
                 continue
+            if retain_grads:
+                node.grad = g if node.grad is None else node.grad + g
             for inp, g_in in zip(ctx.inputs, ctx.backward(g)):
                 if g_in is None or not inp.requires_grad:
                     continue
-                if g_in.shape != inp.data.shape:
-                    g_in = _sum_to_shape(ctx.xp, g_in, inp.data.shape)
+                data = inp.data
+                if g_in.shape != data.shape:
+                    g_in = _sum_to_shape(ctx.xp, g_in, data.shape)
+                # a float32 input of a float64 op gets a float32 gradient ("is": the fast path)
+                if g_in.dtype is not data.dtype and g_in.dtype != data.dtype:
+                    g_in = g_in.astype(data.dtype)
                 prev = grads.get(inp)
                 grads[inp] = g_in if prev is None else prev + g_in
 
@@ -163,10 +183,8 @@ class Tensor:
 
     def detach(self):
         """The same data as a new leaf: the graph is cut here (truncated BPTT)."""
-        t = Tensor.__new__(Tensor)
-        t.data, t.grad, t.requires_grad, t.name = self.data, None, False, self.name
-        t.device, t.scope, t._ctx, t._xp = self.device, STATE.scope, None, self._xp
-        t.origin = capture_origin()
+        t = Tensor._node(self.data, self.device, self._xp, None, False, capture_origin())
+        t.name = self.name
         return t
 
     def numpy(self):
@@ -179,11 +197,15 @@ class Tensor:
         return self.data.reshape(-1)[0].item()
 
     def to(self, device):
-        """This tensor on ``device`` (a new leaf with the same name and requires_grad)."""
+        """This tensor's data on ``device`` (``"cpu"``, ``"cuda"``) as a new leaf with the same
+        name, dtype and requires_grad; the same tensor if it is there already. Like ``detach``,
+        the result has no graph: move parameters and inputs, not intermediate results."""
         if device == self.device:
             return self
-        return Tensor(backend.to_numpy(self.data) if device == "cpu" else self.data,
-                      requires_grad=self.requires_grad, name=self.name, device=device)
+        backend.array_module(device)  # a clear error for a device that is not available
+        data = self.data if self.device == backend.CPU else backend.to_numpy(self.data)
+        return Tensor(data, requires_grad=self.requires_grad, name=self.name,
+                      dtype=self.data.dtype, device=device)
 
     # ---- ops, written out so they can be found ------------------------------------------
     def __add__(self, other): return ops.Add.apply(self, other)
@@ -225,23 +247,26 @@ class Tensor:
 
 
 def topological_order(root):
-    """Nodes that require grad, each after all its inputs (iterative depth-first search)."""
+    """The nodes of ``root``'s graph that require grad, each after all its inputs.
+
+    Iterative depth-first search with an explicit stack (no recursion limit): a node is appended
+    once all of its inputs have been appended.
+    """
     order, visited = [], set()
     stack = [(root, False)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, expanded = stack.pop()
+        node, expanded = pop()
         if expanded:
             order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is not None:
-            for inp in reversed(ctx.inputs):
-                if inp.requires_grad and inp not in visited:
-                    stack.append((inp, False))
+        elif node not in visited:
+            visited.add(node)
+            push((node, True))
+            ctx = node._ctx
+            if ctx is not None:
+                for inp in reversed(ctx.inputs):
+                    if inp.requires_grad and inp not in visited:
+                        push((inp, False))
     return order
 
 

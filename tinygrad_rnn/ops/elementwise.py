@@ -1,7 +1,9 @@
 """Elementwise ops. NumPy broadcasting applies; the backward pass sums gradients back to shape."""
 from ..function import Function
 
-_BROADCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3))]
+# broadcasting in both directions: either operand may be the smaller one
+_BROADCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 4), (3, 1)),
+              ((3, 1), (2, 1, 4)), ((), (2, 3)), ((2, 3), ()), ((3, 1), (1, 4))]
 
 
 class Add(Function):
@@ -68,7 +70,7 @@ class Neg(Function):
 class Pow(Function):
     """c = a ** p (p a number);   dL/da = dL/dc * p * a ** (p - 1)"""
     cases = [(((3, 4),), {"exponent": 2}), (((3, 4),), {"exponent": 3}),
-             (((3, 4),), {"exponent": -1.5})]
+             (((3, 4),), {"exponent": -1.5}), (((3, 4),), {"exponent": 0})]
     domain = "positive"
 
     def forward(self, a, exponent):
@@ -77,6 +79,8 @@ class Pow(Function):
 
     def backward(self, dc):
         p = self.params["exponent"]
+        if p == 0:  # a ** 0 = 1 everywhere (a ** -1 would make 0 * inf = nan at a = 0)
+            return (dc * 0,)
         return (dc * p * self.saved["a"] ** (p - 1),)
 
 

@@ -6,7 +6,8 @@ from ..function import Function
 class MatMul(Function):
     """c = a @ b;   dL/da = dL/dc @ b^T,  dL/db = a^T @ dL/dc   (over the last two axes)"""
     cases = [(((3, 4), (4, 5)), {}), (((2, 3, 4), (4, 5)), {}), (((2, 1, 3, 4), (3, 4, 2)), {}),
-             (((4,), (4, 5)), {}), (((3, 4), (4,)), {})]
+             (((4,), (4, 5)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}),
+             (((4,), (2, 4, 5)), {}), (((2, 3, 4), (4,)), {})]
 
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
@@ -17,17 +18,24 @@ class MatMul(Function):
     def backward(self, dc):
         xp = self.xp
         a, b = self.saved["a"], self.saved["b"]
-        a2 = a[None, :] if a.ndim == 1 else a          # a row vector (1, n)
-        b2 = b[:, None] if b.ndim == 1 else b          # a column vector (n, 1)
+        a2 = a[None, :] if a.ndim == 1 else a          # a 1-D a is a row vector (1, n)
+        b2 = b[:, None] if b.ndim == 1 else b          # a 1-D b is a column vector (n, 1)
         dc2 = dc
         if a.ndim == 1:
             dc2 = xp.expand_dims(dc2, -2 if b.ndim > 1 else 0)
         if b.ndim == 1:
             dc2 = xp.expand_dims(dc2, -1)
-        da = dc2 @ xp.swapaxes(b2, -1, -2)
-        db = xp.swapaxes(a2, -1, -2) @ dc2
-        if a.ndim == 1:
-            da = da.sum(axis=tuple(range(da.ndim - 2))).reshape(a.shape) if da.ndim > 2 else da.reshape(a.shape)
-        if b.ndim == 1:
-            db = db.sum(axis=tuple(range(db.ndim - 2))).reshape(b.shape) if db.ndim > 2 else db.reshape(b.shape)
+        # a product with data (x_t @ W) needs no gradient for the data: skip that product
+        da = _as_shape(dc2 @ xp.swapaxes(b2, -1, -2), a.shape) if self.needs_grad(0) else None
+        db = _as_shape(xp.swapaxes(a2, -1, -2) @ dc2, b.shape) if self.needs_grad(1) else None
         return da, db
+
+
+def _as_shape(grad, shape):
+    """The gradient of a 1-D operand back from its (1, n) or (n, 1) matrix form (leading
+    batch axes summed); a gradient of a matrix operand as it is."""
+    if len(shape) != 1:
+        return grad
+    if grad.ndim > 2:
+        grad = grad.sum(axis=tuple(range(grad.ndim - 2)))
+    return grad.reshape(shape)

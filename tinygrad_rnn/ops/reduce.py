@@ -2,7 +2,8 @@
 from ..function import Function
 
 _AXES = [(((3, 4),), {}), (((3, 4),), {"axis": 0}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True}),
-         (((2, 3, 4),), {"axis": -1})]
+         (((2, 3, 4),), {"axis": -1}), (((3, 4),), {"keepdims": True}),
+         (((2, 3, 4),), {"axis": (-1, 0)})]
 
 
 def _expand(xp, grad, shape, axis, keepdims):

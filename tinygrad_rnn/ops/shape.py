@@ -18,20 +18,24 @@ class Reshape(Function):
 
 class Transpose(Function):
     """b = a with axes permuted;   dL/da = dL/db with the inverse permutation"""
-    cases = [(((3, 4),), {"axes": None}), (((2, 3, 4),), {"axes": (1, 2, 0)})]
+    cases = [(((3, 4),), {"axes": None}), (((2, 3, 4),), {"axes": (1, 2, 0)}),
+             (((2, 3, 4),), {"axes": (0, -1, 1)})]
 
     def forward(self, a, axes=None):
-        return a.transpose(axes)
+        b = a.transpose() if axes is None else a.transpose(axes)
+        # the inverse permutation, worked out on the host (axes may be negative)
+        axes = range(a.ndim - 1, -1, -1) if axes is None else [i % a.ndim for i in axes]
+        self.save(inverse=tuple(sorted(range(a.ndim), key=list(axes).__getitem__)))
+        return b
 
     def backward(self, db):
-        axes = self.params.get("axes")
-        if axes is None:
-            return (db.transpose(),)
-        return (db.transpose(self.xp.argsort(self.xp.asarray(axes)).tolist()),)
+        return (db.transpose(self.saved["inverse"]),)
 
 
 def _normalise_index(xp, index):
-    """Lists and tensors in an index become integer arrays; says whether any advanced index is there."""
+    """Lists and tensors in an index become integer arrays (a boolean mask becomes the integer
+    positions of its True entries, which the backward's ``add.at`` takes on every backend);
+    says whether any advanced index is there."""
     items = index if isinstance(index, tuple) else (index,)
     out, advanced = [], False
     for item in items:
@@ -39,8 +43,13 @@ def _normalise_index(xp, index):
             item = item.data
         if isinstance(item, (list, tuple)) or hasattr(item, "dtype"):
             item = xp.asarray(item)
-            if item.dtype.kind == "f":
-                raise IndexError(f"getitem: index arrays must be integers or booleans, got {item.dtype}")
+            if item.dtype.kind == "b":
+                out.extend(item.nonzero())
+                advanced = True
+                continue
+            if item.dtype.kind not in "iu":
+                raise IndexError(f"getitem: index arrays must be integers or booleans, got "
+                                 f"{item.dtype}")
             advanced = True
         out.append(item)
     return tuple(out), advanced
@@ -53,7 +62,11 @@ class GetItem(Function):
     cases = [(((4, 5),), {"index": (slice(1, 3), slice(None, None, 2))}),
              (((4, 5),), {"index": ([0, 2, 2, 3],)}),
              (((4, 5),), {"index": (1,)}),
-             (((3, 4, 5),), {"index": (Ellipsis, [1, 1, 0])})]
+             (((3, 4, 5),), {"index": (Ellipsis, [1, 1, 0])}),
+             (((4, 5),), {"index": (slice(None, None, -1), None, -1)}),
+             (((3, 4),), {"index": ([True, False, True],)}),
+             (((2, 3),), {"index": ([[True, False, True], [False, True, True]],)}),
+             (((3, 4, 5),), {"index": ([0, 2, 0], slice(1, 3), [1, 1, 4])})]
 
     def forward(self, a, index):
         index, advanced = _normalise_index(self.xp, index)

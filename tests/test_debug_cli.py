@@ -1,0 +1,139 @@
+"""``tinygrad-rnn debug``: scripted with --commands, and driven through a real pseudo-terminal."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tinygrad_rnn import cli
+from tinygrad_rnn.commands.debug import build_graph
+from tinygrad_rnn.debug import Stepper
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODEL = ["--cell", "elman", "--pattern", "none", "--sentence", "John lives here", "--hidden", "3"]
+
+
+def numbers(text):
+    return np.array([float(v) for v in re.findall(r"-?\d+\.\d*(?:e[-+]?\d+)?", text)])
+
+
+def run_cli(argv, capsys):
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_commands_script(capsys, tmp_path):
+    svg = tmp_path / "now.svg"
+    code, out, err = run_cli(["debug", *MODEL, "--commands",
+                              f"n;n;p s_1;break op=tanh;c;w;c;p s_1;frame {svg};q;n"], capsys)
+    assert code == 0 and err == ""
+    assert "(tr-debug) n\n[2/" in out and "[3/" in out
+    assert "s_1 = tanh(" in out and "not computed yet" in out
+    assert "breakpoint 1: op=tanh" in out and "breakpoint op=tanh" in out
+    assert "in elman > t=1 'John'" in out
+    assert out.count("(tr-debug) ") == 10                # stopped at q: the last n never ran
+    # the value printed by p is the one the model really computed
+    args = cli.build_parser().parse_args(["debug", *MODEL])
+    st = Stepper(build_graph(args))                    # render's model: x_t ~ N(0, 1), seed 0
+    x_1 = np.random.default_rng(0).standard_normal((1, 4))
+    s_1 = np.tanh(x_1 @ st.node("W^x").data + st.node("b").data)   # s_0 = 0
+    value_line = [l for l in out.splitlines() if l.strip().startswith("value:")][-1]
+    assert np.allclose(numbers(value_line), s_1.ravel(), atol=1e-4)
+    if shutil.which("dot"):
+        assert "<svg" in svg.read_text()
+
+
+def test_commands_errors_and_help(capsys, tmp_path):
+    code, out, _ = run_cli(["debug", *MODEL, "--commands",
+                            "bogus;p nosuchnode;break color=red;frame x.txt;h"], capsys)
+    assert code == 1                                   # a scripted command failed
+    assert re.search(r"unknown command 'bogus'; type h for help", out)
+    assert "no node called 'nosuchnode'" in out and "breakpoint: cannot read" in out
+    assert "unknown output suffix" in out and not os.path.exists("x.txt")
+    assert "break SPEC" in out                         # h
+    code, out, _ = run_cli(["debug", *MODEL, "--granularity", "step", "--commands",
+                            "n 100;n;b 100;b"], capsys)
+    assert code == 0 and "(already at the last event)" in out
+    assert "(already at the first event)" in out and "node(s)" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sentence", "  "], "--sentence is empty"),
+    (["--layers", "0"], "--layers"),
+    (["--hidden", "0"], "--hidden"),
+    (["--break", "t=x"], "breakpoint"),
+    (["--html", "/no/such/folder/p.html"], "does not exist"),
+    (["--html", "page.txt"], ".html"),
+])
+def test_bad_options(argv, message, capsys):
+    code, out, err = run_cli(["debug", *argv, "--commands", "q"], capsys)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unknown_cell_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["debug", "--cell", "transformer"])
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_models_of_render(capsys):
+    for extra in (["--cell", "lstm", "--bidirectional"], ["--cell", "gru", "--layers", "2"],
+                  ["--pattern", "acceptor"], ["--pattern", "transducer"],
+                  ["--pattern", "encoder-decoder"]):
+        code, out, err = run_cli(["debug", "--sentence", "a b", *extra, "--commands",
+                                  "break phase=backward;c;c"], capsys)
+        assert code == 0 and "backward" in out, extra
+
+
+def test_help_subprocess():
+    done = subprocess.run([sys.executable, "-m", "tinygrad_rnn", "debug", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "--commands" in done.stdout and "--html" in done.stdout
+
+
+def test_pseudo_terminal():
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(sys.executable, ["-m", "tinygrad_rnn", "debug", *MODEL], cwd=ROOT,
+                          encoding="utf-8", timeout=30, env={**os.environ, "TERM": "dumb"})
+    try:
+        child.expect_exact("(tr-debug) ")
+        assert "[1/" in child.before
+        child.sendline("n")
+        child.expect(r"\[2/\d+\] forward")
+        child.expect_exact("(tr-debug) ")
+        child.sendline("")                             # empty line repeats n
+        child.expect(r"\[3/\d+\] forward")
+        child.sendline("break name=s_2")
+        child.expect_exact("breakpoint 1: name=s_2")
+        child.sendline("c")
+        child.expect(r"forward  s_2 = tanh")
+        child.sendline("p s_2")
+        child.expect(r"value: \[\[")
+        child.sendline("w")
+        child.expect_exact("in elman > t=2 'lives'")
+        child.sendline("what")
+        child.expect_exact("unknown command 'what'; type h for help")
+        child.sendline("b")
+        child.expect(r"add@t=2#2")
+        child.expect_exact("(tr-debug) ")
+        child.sendeof()                                # Ctrl-D quits cleanly
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0 and child.signalstatus is None
+
+
+def test_pseudo_terminal_quit():
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(sys.executable, ["-m", "tinygrad_rnn", "debug", *MODEL], cwd=ROOT,
+                          encoding="utf-8", timeout=30)
+    child.expect_exact("(tr-debug) ")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -1,0 +1,110 @@
+"""``tinygrad-rnn debug``: step through an RNN's recorded graph, forward then backward, like pdb.
+
+    tinygrad-rnn debug --cell elman --sentence "John lives in Salt Lake City"
+    tinygrad-rnn debug --commands "n;n;p s_1;break op=tanh;c;w;q"
+    tinygrad-rnn debug --cell lstm --html lstm.html      # a page that plays the steps
+
+The model options are the ones of ``render``; the graph is the same one.
+"""
+import os
+import sys
+
+from ..cli import CommandError
+
+
+def add_model_options(p):
+    """The options that say which model graph to build: the same as ``render``'s."""
+    from .render import CELLS, DEFAULT_SENTENCE, PATTERNS
+    p.add_argument("--cell", choices=CELLS, default="elman",
+                   help="the recurrent cell (default elman)")
+    p.add_argument("--pattern", choices=PATTERNS, default="none",
+                   help="what is computed from the outputs: none (L = the sum of all y_t, "
+                        "default), acceptor (one prediction from y_n), transducer (one tag per "
+                        "word), encoder-decoder (the sentence is encoded, then decoded again)")
+    p.add_argument("--bidirectional", action="store_true", help="a BiRNN: both directions")
+    p.add_argument("--layers", type=int, default=1, help="stacked layers (default 1)")
+    p.add_argument("--sentence", default=DEFAULT_SENTENCE,
+                   help=f"the words, one time step each (default {DEFAULT_SENTENCE!r})")
+    p.add_argument("--hidden", type=int, default=3, help="hidden size (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the weights (default 0)")
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "debug", help="step through the graph forward and backward (n/b/c/p/w/q, like pdb)",
+        description="Replay the recorded graph of an RNN over a sentence node by node, forward "
+                    "then backward, at a pdb-like prompt (type h for help), or write an HTML "
+                    "page that plays the steps.")
+    add_model_options(p)
+    p.add_argument("--granularity", choices=("op", "step"), default="op",
+                   help="one event per op (default) or per time step")
+    p.add_argument("--view", choices=("ops", "cells"), default=None,
+                   help="the picture the frame command and --html draw (default: ops at op "
+                        "granularity, cells at step granularity)")
+    p.add_argument("--break", dest="breaks", action="append", default=[], metavar="SPEC",
+                   help="a breakpoint to start with, e.g. 'op=tanh', 't=3', 'name=s_3', 'nan' "
+                        "(repeatable)")
+    p.add_argument("--commands", metavar="CMDS",
+                   help="run these commands, separated by ';', instead of prompting, "
+                        "e.g. \"n;n;p s_1;q\"")
+    p.add_argument("--html", metavar="PATH",
+                   help="write a self-contained HTML player of the steps to PATH and exit")
+    p.set_defaults(run=run)
+
+
+def check_model_options(args):
+    if not args.sentence.split():
+        raise CommandError("--sentence is empty: give at least one word")
+    if args.layers < 1:
+        raise CommandError(f"--layers must be at least 1, got {args.layers}")
+    if args.hidden < 1:
+        raise CommandError(f"--hidden must be at least 1, got {args.hidden}")
+    if args.seed < 0:
+        raise CommandError(f"--seed must be non-negative, got {args.seed}")
+
+
+def build_graph(args):
+    """The scalar root to replay: the model ``render`` draws (``render.build_model``), and for
+    ``--pattern none`` (where render draws the outputs y_1..y_T) L = sum_t sum(y_t)."""
+    import tinygrad_rnn as tr
+    from .render import build_model
+
+    check_model_options(args)
+    root, _ = build_model(args.cell, args.sentence.split(), pattern=args.pattern,
+                          bidirectional=args.bidirectional, layers=args.layers,
+                          hidden=args.hidden, seed=args.seed)
+    if isinstance(root, (list, tuple)):
+        with tr.scope("loss", kind="loss"):
+            root = tr.stack([y.sum() for y in root]).sum()
+            root.name = "L"
+    return root
+
+
+def run(args):
+    from ..debug import Stepper
+    from ..debug.repl import Repl
+
+    if args.html:
+        folder = os.path.dirname(os.path.abspath(args.html))
+        if not os.path.isdir(folder):
+            raise CommandError(f"cannot write {args.html}: folder {folder} does not exist")
+        if not args.html.lower().endswith((".html", ".htm")):
+            raise CommandError(f"--html needs a .html path, got {args.html}")
+    root = build_graph(args)
+    stepper = Stepper(root, granularity=args.granularity)
+    for spec in args.breaks:
+        try:
+            stepper.break_at(spec)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    if args.html:
+        try:
+            stepper.to_html(args.html, view=args.view)
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+        print(f"wrote {args.html} ({len(stepper)} events)")
+        return 0
+    repl = Repl(stepper, out=sys.stdout, view=args.view)
+    if args.commands is not None:
+        return repl.script([c for c in args.commands.split(";") if c.strip()])
+    return repl.interact()

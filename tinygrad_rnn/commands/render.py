@@ -1,0 +1,175 @@
+"""``tinygrad-rnn render``: draw the unrolled graph of an RNN over a sentence.
+
+    tinygrad-rnn render -o john.svg                       # Elman over the lecture's sentence
+    tinygrad-rnn render --cell lstm --view ops -o lstm.svg
+    tinygrad-rnn render --bidirectional --pattern transducer -o bi.png
+    tinygrad-rnn render --show grad --sentence "$(seq -s ' ' 30)" -o heat.svg
+
+The graph drawn is the one the library recorded while computing the model: nothing is drawn
+that was not computed. ``build_model`` is also what ``viz/make_gallery.py`` and
+``bench/render.py`` use.
+"""
+import os
+
+import numpy
+
+from ..cli import CommandError
+
+DEFAULT_SENTENCE = "John lives in Salt Lake City"
+CELLS = ("elman", "lstm", "gru")
+PATTERNS = ("none", "acceptor", "transducer", "encoder-decoder")
+INPUT_SIZE = 4
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "render", help="draw the unrolled graph of an RNN over a sentence (SVG, PNG, PDF, DOT)",
+        description="Build an RNN over the words of a sentence, record its graph, and draw it "
+                    "with Graphviz: the cells view (the lecture's unrolled picture), the ops "
+                    "view (every primitive op, one cluster per word) or the rolled view.")
+    p.add_argument("--cell", choices=CELLS, default="elman", help="the recurrent cell (default elman)")
+    p.add_argument("--pattern", choices=PATTERNS, default="none",
+                   help="what is computed from the outputs: none (just y_1..y_T, default), "
+                        "acceptor (one prediction from y_n), transducer (one tag per word), "
+                        "encoder-decoder (the sentence is encoded, then decoded again)")
+    p.add_argument("--bidirectional", action="store_true", help="a BiRNN: both directions")
+    p.add_argument("--layers", type=int, default=1, help="stacked layers (default 1)")
+    p.add_argument("--sentence", default=DEFAULT_SENTENCE,
+                   help=f"the words, one time step each (default {DEFAULT_SENTENCE!r})")
+    p.add_argument("--view", choices=("cells", "ops", "rolled"), default="cells",
+                   help="cells: one box per step (default); ops: every primitive op; "
+                        "rolled: the network with a loop")
+    p.add_argument("--show", choices=("shape", "value", "grad"), default="shape",
+                   help="what each node shows besides its name: shape (default), value, or grad "
+                        "(runs a backward first; |grad| on a log heat scale)")
+    p.add_argument("--hidden", type=int, default=3, help="hidden size (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the weights (default 0)")
+    p.add_argument("--timeout", type=float, default=120,
+                   help="seconds dot may take to lay out (default 120)")
+    p.add_argument("-o", "--output", default="rnn.svg", metavar="PATH",
+                   help="output file: .svg (default rnn.svg), .png, .pdf, or .dot/.gv for the "
+                        "Graphviz source (needs no Graphviz)")
+    p.set_defaults(run=run)
+
+
+def check_args(args):
+    if not args.sentence.split():
+        raise CommandError("--sentence is empty: give at least one word")
+    if args.layers < 1:
+        raise CommandError(f"--layers must be at least 1, got {args.layers}")
+    if args.hidden < 1:
+        raise CommandError(f"--hidden must be at least 1, got {args.hidden}")
+    if args.seed < 0:
+        raise CommandError(f"--seed must be non-negative, got {args.seed}")
+    if not args.timeout > 0:
+        raise CommandError(f"--timeout must be positive, got {args.timeout}")
+
+
+def run(args):
+    from ..draw import api
+
+    check_args(args)
+    try:
+        api.check_path(args.output)
+    except ValueError as exc:
+        raise CommandError(str(exc).removeprefix("render: ")) from None
+    suffix = os.path.splitext(args.output)[1].lower()
+    if suffix not in (".dot", ".gv") and not api.dot_available():
+        raise CommandError(api.INSTALL)
+    root, title = build_model(args.cell, args.sentence.split(), pattern=args.pattern,
+                              bidirectional=args.bidirectional, layers=args.layers,
+                              hidden=args.hidden, seed=args.seed, grad=args.show == "grad")
+    try:
+        api.render(root, args.output, view=args.view, show=(args.show,),
+                   title=title, timeout=args.timeout)
+    except (ValueError, RuntimeError) as exc:
+        raise CommandError(str(exc).removeprefix("render: ").removeprefix("draw: ")) from None
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _rnn(tr, cell, layers, bidirectional, input_size, hidden):
+    make = {"elman": tr.rnn.ElmanCell, "lstm": tr.rnn.LSTMCell, "gru": tr.rnn.GRUCell}[cell]
+    stack, size = [], input_size
+    for _ in range(layers):
+        if bidirectional:
+            stack.append(tr.rnn.BiRNN(make(size, hidden), make(size, hidden)))
+            size = 2 * hidden
+        else:
+            stack.append(make(size, hidden))
+            size = hidden
+    return (stack[0] if layers == 1 else tr.rnn.Stacked(stack)), size, make
+
+
+def build_model(cell, words, pattern="none", bidirectional=False, layers=1, hidden=3, seed=0,
+                grad=False):
+    """Run the model over ``words`` and return ``(root to draw, title)``.
+
+    ``pattern="none"``: the root is the list y_1..y_T; with ``grad`` the backward is of
+    L = sum(y_T) (the loss at the last step, as in the lecture's vanishing-gradient picture).
+    The patterns' root is their loss L; with ``grad`` it is backpropagated.
+    """
+    import tinygrad_rnn as tr
+
+    if pattern not in PATTERNS:
+        raise ValueError(f"render: unknown pattern {pattern!r}; use one of {', '.join(PATTERNS)}")
+    tr.manual_seed(seed)
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(words))}
+    ids = numpy.array([[vocab[w]] for w in words])                 # [T, B=1]
+    rnn, out_size, make = _rnn(tr, cell, layers, bidirectional, INPUT_SIZE, hidden)
+    kind = ("bidirectional " if bidirectional else "") + (f"{layers}-layer " if layers > 1 else "") \
+        + {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}[cell]
+    sentence = " ".join(words)
+    if pattern == "none":
+        rng = numpy.random.default_rng(seed)
+        xs = [rng.standard_normal((1, INPUT_SIZE)) for _ in words]
+        if isinstance(rnn, tr.rnn.RNNCell):
+            ys, _ = tr.rnn.unroll(rnn, xs, labels=words)
+        else:
+            ys, _ = rnn(xs, labels=words)
+        if grad:
+            ys[-1].sum().backward()
+        return ys, f'{kind} RNN unrolled over "{sentence}"'
+    if pattern == "acceptor":
+        model = tr.rnn.Acceptor(rnn, 2, vocab_size=len(vocab))
+        loss = model.loss(ids, [1], labels=words)
+        title = f'{kind} acceptor: one prediction from y_n, loss at the end'
+    elif pattern == "transducer":
+        model = tr.rnn.Transducer(rnn, 3, vocab_size=len(vocab))
+        tags = numpy.array([[1 if w[:1].isupper() else 0] for w in words])
+        loss = model.loss(ids, tags, labels=words)
+        title = f'{kind} transducer: a prediction and a loss at every step'
+    else:
+        tgt_words = ["<s>"] + words + ["</s>"]
+        tgt_vocab = {w: i for i, w in enumerate(dict.fromkeys(tgt_words))}
+        tgt = numpy.array([[tgt_vocab[w]] for w in tgt_words])
+        top = hidden * (2 if bidirectional else 1)
+        model = tr.rnn.EncoderDecoder(rnn, make(INPUT_SIZE, top), len(vocab), len(tgt_vocab))
+        loss = model.loss(ids, tgt)
+        _label_steps(loss, {"encoder": words, "decoder": tgt_words[:-1]})
+        title = f'{kind} encoder-decoder: the encoder\'s s_n starts the decoder'
+    if grad:
+        loss.backward()
+    return loss, title
+
+
+def _label_steps(root, words_by_side):
+    """Name the steps of EncoderDecoder.loss, which records no labels, after their words.
+
+    The scopes are the recorded ones; only their ``label`` attribute is filled in (the encoder's
+    steps with the source words, the decoder's and its losses with the words it reads)."""
+    from ..draw.graph import RecordedGraph, step_position
+    g = RecordedGraph(root)
+    seen = set()
+    for node in g.nodes:
+        pos = step_position(node.scope)
+        if pos < 0 or node.scope[pos] in seen:
+            continue
+        step = node.scope[pos]
+        seen.add(step)
+        names = [s.name for s in node.scope]
+        side = "encoder" if "encoder" in names else "decoder"
+        words = words_by_side[side]
+        k = step.attrs.get("position", step.attrs["t"])
+        if step.attrs.get("label") is None and 1 <= k <= len(words):
+            step.attrs["label"] = words[k - 1]

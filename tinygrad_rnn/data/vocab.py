@@ -1,0 +1,133 @@
+"""Word- and character-level vocabularies, and padding a batch of id sequences.
+
+A ``Vocab`` maps tokens to integer ids and back. Special tokens come first, in a fixed order
+(padding ``<pad>`` = 0, unknown ``<unk>`` = 1, then any extras such as ``<s>`` and ``</s>``), then
+the other tokens; ``Vocab.build`` orders them by decreasing frequency, ties alphabetically, so
+the same sentences always give the same ids.
+"""
+from collections import Counter
+
+import numpy
+
+PAD, UNK = "<pad>", "<unk>"
+
+
+class Vocab:
+    """Tokens <-> ids.
+
+    ``Vocab(tokens, pad="<pad>", unk="<unk>", specials=(), chars=False)``: ``pad`` and ``unk``
+    may be None (a tag set needs neither). With ``chars=True`` a string is split into its
+    characters, otherwise on whitespace.
+    """
+
+    def __init__(self, tokens=(), pad=PAD, unk=UNK, specials=(), chars=False):
+        self.pad, self.unk, self.chars = pad, unk, chars
+        self.itos = []
+        self.stoi = {}
+        for token in [t for t in (pad, unk) if t is not None] + list(specials) + list(tokens):
+            if token not in self.stoi:
+                self.stoi[token] = len(self.itos)
+                self.itos.append(token)
+
+    @classmethod
+    def build(cls, sentences, min_count=1, pad=PAD, unk=UNK, specials=(), chars=False):
+        """A vocabulary of every token seen at least ``min_count`` times in ``sentences``
+        (lists of tokens, or strings split as ``encode`` would), most frequent first."""
+        counts = Counter()
+        probe = cls(pad=None, unk=None, chars=chars)
+        for sentence in sentences:
+            counts.update(probe.split(sentence))
+        tokens = sorted((t for t, c in counts.items() if c >= min_count),
+                        key=lambda t: (-counts[t], t))
+        return cls(tokens, pad=pad, unk=unk, specials=specials, chars=chars)
+
+    # ---- lookups ----------------------------------------------------------------------
+    def __len__(self):
+        return len(self.itos)
+
+    def __contains__(self, token):
+        return token in self.stoi
+
+    def __iter__(self):
+        return iter(self.itos)
+
+    def __repr__(self):
+        kind = "chars" if self.chars else "words"
+        more = ", ..." if len(self) > 8 else ""
+        return f"Vocab({len(self)} {kind}: {', '.join(map(repr, self.itos[:8]))}{more})"
+
+    @property
+    def pad_id(self):
+        return None if self.pad is None else self.stoi[self.pad]
+
+    @property
+    def unk_id(self):
+        return None if self.unk is None else self.stoi[self.unk]
+
+    def __getitem__(self, token):
+        """The id of ``token`` (the unknown token's id when it is not in the vocabulary)."""
+        i = self.stoi.get(token)
+        if i is not None:
+            return i
+        if self.unk is None:
+            raise KeyError(f"Vocab: unknown token {token!r} and this vocabulary has no unknown "
+                           f"token (known: {', '.join(map(repr, self.itos[:10]))}"
+                           f"{', ...' if len(self) > 10 else ''})")
+        return self.stoi[self.unk]
+
+    def split(self, text):
+        """A string as tokens (characters or whitespace-separated words); lists pass through."""
+        if isinstance(text, str):
+            return list(text) if self.chars else text.split()
+        return list(text)
+
+    def encode(self, text):
+        """Tokens (or a string) -> list of ids; unknown tokens map to ``<unk>``."""
+        return [self[token] for token in self.split(text)]
+
+    def decode(self, ids, strip_pad=True, join=False):
+        """Ids -> tokens (padding left out unless ``strip_pad=False``); ``join=True`` gives a
+        string (characters joined directly, words with spaces)."""
+        tokens = []
+        for i in numpy.asarray(ids).reshape(-1).tolist():
+            if not 0 <= i < len(self.itos):
+                raise IndexError(f"Vocab.decode: id {i} is outside [0, {len(self.itos)})")
+            if strip_pad and self.pad is not None and i == self.pad_id:
+                continue
+            tokens.append(self.itos[i])
+        if join:
+            return ("" if self.chars else " ").join(tokens)
+        return tokens
+
+
+def pad_batch(sequences, pad_id=0, dtype=numpy.int64):
+    """Pad id sequences to one array, time first.
+
+    Returns ``(ids, lengths)``: ``ids`` has shape [T, B] (T = the longest sequence, B = the number
+    of sequences; position t of sequence b is ``ids[t, b]``, ``pad_id`` past its end) and
+    ``lengths`` has shape [B]. An empty sequence is an error (an RNN has no step to read).
+    """
+    sequences = [list(s) for s in sequences]
+    if not sequences:
+        raise ValueError("pad_batch: got no sequences")
+    for b, s in enumerate(sequences):
+        if not s:
+            raise ValueError(f"pad_batch: sequence {b} is empty (every sequence needs at least "
+                             "one token)")
+    lengths = numpy.array([len(s) for s in sequences], dtype=numpy.int64)
+    ids = numpy.full((int(lengths.max()), len(sequences)), pad_id, dtype=dtype)
+    for b, s in enumerate(sequences):
+        ids[:len(s), b] = s
+    return ids, lengths
+
+
+def batches(examples, batch_size, seed=None):
+    """Cut ``examples`` (a list) into lists of at most ``batch_size``, shuffled by ``seed``
+    (None keeps the order). The same seed gives the same batches."""
+    if batch_size < 1:
+        raise ValueError(f"batches: batch_size must be at least 1, got {batch_size}")
+    order = numpy.arange(len(examples))
+    if seed is not None:
+        numpy.random.default_rng(seed).shuffle(order)
+    return [[examples[i] for i in order[k:k + batch_size]]
+            for k in range(0, len(order), batch_size)]

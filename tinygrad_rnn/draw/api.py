@@ -1,0 +1,153 @@
+"""``tr.draw`` (recorded graph -> ``graphviz.Digraph``) and ``tr.render`` (-> a file).
+
+    ys, states = tr.rnn.unroll(cell, xs, labels="John lives in Salt Lake City".split())
+    tr.draw(ys)                        # the cells view: the lecture's unrolled picture
+    tr.draw(ys, view="ops")            # every primitive op, one cluster per word
+    tr.render(ys, "john.svg")          # .svg .png .pdf, or the DOT source as .dot/.gv
+
+``render`` writes the DOT source first (``path`` with suffix ``.dot``) so nothing is lost when
+the layout fails, runs ``dot`` with a timeout, and writes through a temporary file then a
+rename, so a failed render leaves no half-written file.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+
+from .graph import RecordedGraph
+
+VIEWS = ("cells", "ops", "rolled")
+SHOWS = ("shape", "value", "grad")
+# Time flows left to right, x_t below and y_t above (dot's rankdir=BT). Other directions were
+# tried (rankdir=LR for time top to bottom): dot 2.43 then orders the per-step clusters
+# inconsistently (a decoder or a stacked RNN came out bottom to top), so they are not offered.
+DIRECTIONS = {"LR": "BT"}
+FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
+MAX_OPS_NODES = 3000
+INSTALL = ("the 'dot' program of Graphviz is not installed (on Debian/Ubuntu: "
+           "sudo apt-get install graphviz; elsewhere see https://graphviz.org/download/); "
+           "a .dot file can still be written without it")
+
+
+class GraphTooLarge(ValueError):
+    """The ops view of a graph this large would keep ``dot`` busy for minutes."""
+
+
+def _show_set(show):
+    items = (show,) if isinstance(show, str) else tuple(show)
+    for item in items:
+        if item not in SHOWS:
+            raise ValueError(f"draw: show={item!r} is not one of {', '.join(SHOWS)}")
+    return set(items) or {"shape"}
+
+
+def draw(root, view="cells", show=("shape",), direction="LR", title=None,
+         max_nodes=MAX_OPS_NODES):
+    """The recorded graph behind ``root`` (a tensor, or a list such as ``ys``) as a Digraph.
+
+    - ``view``: ``"cells"`` one box per cell application (x_t below, y_t above, s_0 -> s_T left
+      to right); ``"ops"`` every primitive op and leaf, one cluster per time step;
+      ``"rolled"`` the network with a loop: one cell per chain and its recurrent edge.
+    - ``show``: ``"shape"`` (default), ``"value"`` (small arrays printed, large ones
+      summarised), ``"grad"`` (after backward: |grad| coloured on a log heat scale), or a tuple.
+    - ``direction``: ``"LR"``, time flows left to right (the only direction dot lays out
+      reliably with per-step clusters).
+    - ``max_nodes``: the ops view refuses larger graphs (use ``view="cells"``).
+    """
+    if view not in VIEWS:
+        raise ValueError(f"draw: view={view!r} is not one of {', '.join(VIEWS)}")
+    if direction not in DIRECTIONS:
+        raise ValueError(f"draw: direction={direction!r} is not one of {', '.join(DIRECTIONS)}")
+    shown = _show_set(show)
+    g = RecordedGraph(root)
+    rankdir = DIRECTIONS[direction]
+    if view == "ops":
+        if len(g.nodes) > max_nodes:
+            raise GraphTooLarge(
+                f"draw: the ops view of {len(g.nodes)} nodes is too large for dot to lay out in "
+                f"reasonable time (limit {max_nodes}); use view='cells' (one box per step), or "
+                "pass max_nodes= to force it")
+        from .ops import draw_ops
+        return draw_ops(g, shown, rankdir, title)
+    if view == "rolled":
+        from .rolled import draw_rolled
+        return draw_rolled(g, shown, rankdir, title)
+    from .cells import draw_cells
+    return draw_cells(g, shown, rankdir, title)
+
+
+def dot_available():
+    return shutil.which("dot") is not None
+
+
+def _atomic_write(path, data):
+    """Write bytes to a temporary file next to ``path``, then rename it into place."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.splitext(path)[1], dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)         # mkstemp makes 0600 files; give the usual 0666 & ~umask
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def check_path(path):
+    """Raise ValueError for an unknown suffix or a folder that does not exist or is not writable."""
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"render: unknown output suffix {suffix or '(none)'!r} in {path!r}; "
+                         f"use one of {' '.join(FORMATS)}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"render: cannot write {path!r}: folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise ValueError(f"render: cannot write {path!r}: permission denied")
+    if os.path.isdir(path):
+        raise ValueError(f"render: cannot write {path!r}: it is a folder")
+    return suffix
+
+
+def render(root, path, timeout=120, keep_dot=True, **draw_options):
+    """Draw ``root`` and write ``path`` by its suffix (.svg .png .pdf .dot .gv); returns path.
+
+    For an image, the DOT source is written first beside it (``keep_dot=True``: ``path`` with
+    ``.dot``), then ``dot`` lays it out with ``timeout`` seconds. Without Graphviz's ``dot``
+    only ``.dot``/``.gv`` work; the others raise ``RuntimeError`` saying how to install it.
+    """
+    path = os.fspath(path)
+    suffix = check_path(path)
+    if suffix not in (".dot", ".gv") and not dot_available():
+        raise RuntimeError(f"render: cannot write {path!r}: {INSTALL}")
+    source = draw(root, **draw_options).source.encode("utf-8")
+    if suffix in (".dot", ".gv"):
+        _atomic_write(path, source)
+        return path
+    if keep_dot:
+        _atomic_write(os.path.splitext(path)[0] + ".dot", source)
+    image = layout(source, suffix[1:], timeout)
+    _atomic_write(path, image)
+    return path
+
+
+def layout(source, fmt="svg", timeout=120):
+    """Run ``dot -T<fmt>`` on DOT source bytes with a timeout; returns the output bytes."""
+    if not dot_available():
+        raise RuntimeError(INSTALL)
+    try:
+        done = subprocess.run(["dot", f"-T{fmt}"], input=source, capture_output=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"render: dot took longer than {timeout} s; for a long sequence use "
+                           "view='cells', or write a .dot file and lay it out yourself") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError("render: dot failed: " + (message[-1] if message else
+                                                      f"exit status {done.returncode}"))
+    return done.stdout

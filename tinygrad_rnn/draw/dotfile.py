@@ -1,0 +1,65 @@
+"""A small DOT writer: lines in the order they are declared, wrapped in a ``graphviz.Digraph``.
+
+Order matters to ``dot``: the per-step clusters are declared in time order (that decides left to
+right), so the views write their lines explicitly instead of leaving the order to a library.
+"""
+import graphviz
+
+from .style import FONT
+
+
+class Dot:
+    def __init__(self, name, rankdir="BT", title=None, nodesep=0.35, ranksep=0.45):
+        self.name = name
+        self.lines = [f"rankdir={rankdir}; newrank=true; nodesep={nodesep}; ranksep={ranksep};",
+                      f'fontname="{FONT}"; fontsize=13;',
+                      f'node [fontname="{FONT}", fontsize=11, shape=plain];',
+                      f'edge [fontname="{FONT}", fontsize=10, arrowsize=0.7, color=gray35];']
+        # The title goes last: a graph attribute set before the subgraphs is inherited by
+        # every cluster without a label of its own (an invisible one then grows to its width).
+        self.title = title
+        self.ranks = []
+        self.depth = 0
+
+    def add(self, line):
+        self.lines.append("  " * self.depth + line)
+
+    def node(self, nid, label, **attrs):
+        extra = "".join(f", {k}={_value(v)}" for k, v in attrs.items())
+        self.add(f"{nid} [label={label}{extra}];")
+
+    def edge(self, a, b, **attrs):
+        extra = ", ".join(f"{k}={_value(v)}" for k, v in attrs.items())
+        self.add(f"{a} -> {b}" + (f" [{extra}]" if extra else "") + ";")
+
+    def open(self, name, *settings):
+        self.add(f"subgraph {name} {{ " + " ".join(settings))
+        self.depth += 1
+
+    def close(self):
+        self.depth -= 1
+        self.add("}")
+
+    def same_rank(self, ids):
+        ids = [i for i in ids if i is not None]
+        if len(ids) > 1:
+            self.ranks.append("{rank=same; " + "; ".join(ids) + ";}")
+
+    def digraph(self):
+        tail = []
+        if self.title:
+            from .style import dot_string
+            tail.append(f"label={dot_string(self.title)}; labelloc=t;")
+        body = ["\t" + line + "\n" for line in self.lines + self.ranks + tail]
+        return graphviz.Digraph(name=self.name, body=body)
+
+
+def _value(v):
+    if isinstance(v, (int, float)):
+        return str(v)
+    v = str(v)
+    if v.startswith("<") and v.endswith(">"):
+        return v
+    if v.replace("_", "").replace(".", "").isalnum() and not v[0].isdigit():
+        return v
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,202 @@
+"""Columns (one per word) and the collapsed picture shared by the cells and rolled views.
+
+Cell chains that read the same positions and exchange nothing across positions (the two halves
+of a BiRNN, the layers of a stacked RNN) share columns; a chain that reads another chain's last
+step (a decoder reading the encoder's final state) gets columns of its own, to the right.
+"""
+from .graph import grad_norm, is_constant, is_parameter
+
+
+class Columns:
+    """``col[n]``: the column index of node ``n`` (or None); ``titles``: each column's word."""
+
+    def __init__(self, g):
+        self.g = g
+        cells = [c for c in g.chains if c.is_cell]
+        parent = {c: c for c in cells}
+
+        def find(c):
+            while parent[c] is not c:
+                c = parent[c]
+            return c
+
+        for i, a in enumerate(cells):
+            for b in cells[i + 1:]:
+                if {u.pos for u in a.units} == {u.pos for u in b.units} and \
+                        not self._crosses(a, b) and find(a) is not find(b):
+                    parent[find(b)] = find(a)
+        roots = []
+        for c in cells:
+            r = find(c)
+            if r not in roots:
+                roots.append(r)
+        roots = self._in_flow_order(roots, find)
+        self.groups = roots
+        self.group_of = {c: find(c) for c in cells}
+        self.index, self.titles, self.steps = {}, [], []
+        for r in roots:
+            members = [c for c in cells if self.group_of[c] is r]
+            positions = sorted({u.pos for c in members for u in c.units})
+            for p in positions:
+                self.index[(r.number, p)] = len(self.titles)
+                label = next((u.label for c in members for u in c.units
+                              if u.pos == p and u.label is not None), None)
+                self.titles.append(label)
+                self.steps.append(p)
+        self.col = [None] * len(g.nodes)
+        self._assign()
+
+    def _in_flow_order(self, roots, find):
+        """Groups sorted so that one feeding another (encoder -> decoder) comes first."""
+        g = self.g
+        after = {r: set() for r in roots}
+        deps = [None] * len(g.nodes)
+        for i in range(len(g.nodes)):
+            mine = set()
+            for j in g.input_numbers(i):
+                if deps[j]:
+                    mine |= deps[j]
+            unit = g.unit_of[i]
+            if unit is not None and unit.chain.is_cell:
+                r = find(unit.chain)
+                after[r] |= mine - {r}
+                mine = mine | {r}
+            deps[i] = frozenset(mine) if mine else None
+        ordered, left = [], list(roots)
+        while left:
+            ready = next((r for r in left if not (after[r] & set(left))), left[0])
+            ordered.append(ready)
+            left.remove(ready)
+        return ordered
+
+    def _crosses(self, a, b):
+        """True if some node of ``a`` feeds ``b`` (or back) at a different position."""
+        g = self.g
+        for x, y in ((a, b), (b, a)):
+            for u in x.units:
+                for n in u.nodes:
+                    for c in g.consumers[n]:
+                        v = g.unit_of[c]
+                        if v is not None and v.chain is y and v.pos != u.pos:
+                            return True
+        return False
+
+    def _assign(self):
+        g = self.g
+        for i, node in enumerate(g.nodes):
+            unit = g.unit_of[i]
+            if unit is not None and unit.chain.is_cell:
+                self.col[i] = self.index[(self.group_of[unit.chain].number, unit.pos)]
+                continue
+            if is_parameter(node) or node.function is None:
+                continue
+            cols = {self.col[j] for j in g.input_numbers(i) if self.col[j] is not None}
+            if unit is not None and not cols:
+                continue           # an input layer (embed/t=3): its consumers' column, below
+            if unit is not None:   # a per-step layer: its own position, in its inputs' group
+                groups = [r for r in self.groups if (r.number, unit.pos) in self.index]
+                pick = [self.index[(r.number, unit.pos)] for r in groups
+                        if self.index[(r.number, unit.pos)] in cols] or \
+                       [self.index[(r.number, unit.pos)] for r in groups]
+                self.col[i] = pick[0] if pick else (cols.pop() if len(cols) == 1 else None)
+            elif len(cols) == 1:
+                self.col[i] = cols.pop()
+        for i in range(len(g.nodes) - 1, -1, -1):   # inputs take their consumers' column
+            node = g.nodes[i]
+            if self.col[i] is None and not is_parameter(node):
+                cols = {self.col[c] for c in g.consumers[i]}
+                if len(cols) == 1:
+                    self.col[i] = cols.pop()
+
+
+def is_input(g, i):
+    """x_t: a non-constant leaf other than a mask or s_0, or an op on leaves only (E[word])."""
+    node = g.nodes[i]
+    if is_parameter(node) or node.name == "mask":
+        return False
+    if node.function is None:
+        return not is_constant(node)
+    unit = g.unit_of[i]
+    if unit is not None and unit.chain.is_cell:
+        return False
+    return all(inp.function is None for inp in node.inputs)
+
+
+def state_norm(g, nodes):
+    """||(dL/ds_t parts)||_2 over the nodes that carry a state, None before backward."""
+    norms = [grad_norm(g.nodes[n]) for n in nodes]
+    if any(v is None for v in norms):
+        return None
+    return sum(v * v for v in norms) ** 0.5
+
+
+def param_users(g, unit, readers):
+    """Names of the parameters used by the ops of ``unit`` that read any node in ``readers``."""
+    names = []
+    for n in unit.nodes:
+        ins = g.nodes[n].inputs
+        if any(g.number[t] in readers for t in ins):
+            for t in ins:
+                if is_parameter(t) and t not in names:
+                    names.append(t)
+    return names
+
+
+def unit_params(g, unit):
+    out = []
+    for n in unit.nodes:
+        for t in g.nodes[n].inputs:
+            if is_parameter(t) and t not in out:
+                out.append(t)
+    return out
+
+
+class ParamNames:
+    """Display names of parameters; two different tensors with one name get their chain's name."""
+
+    def __init__(self, g):
+        from .style import pretty_name
+        seen, owner = [], {}
+        for i, node in enumerate(g.nodes):
+            for t in node.inputs:
+                if is_parameter(t) and t not in owner:
+                    owner[t] = node.scope
+                    seen.append(t)
+        for t in g.nodes:
+            if is_parameter(t) and t not in owner:
+                owner[t] = None
+                seen.append(t)
+        count = {}
+        for t in seen:
+            count[t.name] = count.get(t.name, 0) + 1
+        self.params = seen
+        self.label, self.long = {}, {}
+        for k, t in enumerate(seen):
+            text = pretty_name(t.name or f"θ{k}")
+            self.label[t] = self.long[t] = text
+            if count[t.name] > 1:
+                self.label[t] = text + _qualifier(owner[t], k, short=True)
+                self.long[t] = text + _qualifier(owner[t], k)
+
+    def of(self, tensors):
+        return " ".join(self.label[t] for t in tensors)
+
+
+def _qualifier(scope, k, short=False):
+    """A short mark telling apart parameters of one name: the direction arrow of a BiRNN half,
+    the layer number of a stacked RNN, else the name of the scope that uses it."""
+    marks = []
+    for s in scope or ():
+        if s.attrs.get("direction") == "forward":
+            marks.append("&#8594;")
+        elif s.attrs.get("direction") == "backward":
+            marks.append("&#8592;")
+        elif "layer" in s.attrs:
+            marks.append(f"({s.attrs['layer']})")
+    if not marks:
+        names = [s.name for s in scope or () if "t" not in s.attrs]
+        marks = [names[0] if names else f"#{k}"]
+        if short and len(marks[0]) > 4:
+            marks = [marks[0][:3] + "."]
+    return f'<FONT POINT-SIZE="8"> {" ".join(marks)}</FONT>'
+

@@ -1,0 +1,128 @@
+"""The test process of ``homework grade``: runs ONE test function against a submission.
+
+Run as a script (``python -I harness.py``) with the submission's copy as working directory. The
+grader writes a JSON request to stdin: the test file's source (never a path: the test is not on
+disk where the submission could read it), the function to call, where tinygrad_rnn lives, and
+the file descriptor to report on. The harness reads it all, puts /dev/null on stdin, then
+loads tinygrad_rnn (before the submission is on ``sys.path``, so a submission cannot shadow it),
+runs the test file's code as a module and calls the test. It reports one JSON object on the
+report pipe: ``{"status": "passed" | "failed" | "error", "message": ..., "traceback": ...}``,
+and ends with ``os._exit`` so that threads or exit handlers of the submission cannot hang it.
+A process that ends without a report (``os._exit``, a crash, a time-out) is failed by the grader.
+"""
+import importlib.util
+import json
+import linecache
+import os
+import sys
+import traceback
+import types
+
+# Everything the harness needs is imported above (and traceback's lazy imports warmed up),
+# before the submission's folder is put first on sys.path: a submission's own traceback.py or
+# types.py cannot break the report.
+traceback.format_exception(ValueError, ValueError("warm-up"), None)
+
+
+_LIBRARY = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _format(exc):
+    """The traceback of ``exc`` through the test's and the submission's frames only (not the
+    harness's, not tinygrad_rnn's: its messages name the op and shapes already)."""
+    try:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)[1:]
+                  if not os.path.abspath(f.filename).startswith(_LIBRARY)]
+        lines = ["Traceback (most recent call last):\n"] if frames else []
+        return "".join(lines + traceback.format_list(frames) +
+                       traceback.format_exception_only(type(exc), exc))
+    except Exception:  # noqa: BLE001 - an exception whose str() fails, say
+        return type(exc).__name__ + "\n"
+
+
+def _text(exc):
+    """``Type: message`` of an exception, even one whose ``__str__`` fails."""
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except BaseException:  # noqa: BLE001
+        return type(exc).__name__
+
+
+def _load_package(package_dir):
+    """Import tinygrad_rnn from ``package_dir`` and nothing else from that folder's parent."""
+    spec = importlib.util.spec_from_file_location(
+        "tinygrad_rnn", os.path.join(package_dir, "__init__.py"),
+        submodule_search_locations=[package_dir])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["tinygrad_rnn"] = module
+    spec.loader.exec_module(module)
+
+
+def _describe_exit(exc):
+    code = exc.code
+    return (f"the code called sys.exit({code!r}) (or raised SystemExit) during the test; "
+            "a submission must not exit the interpreter")
+
+
+def main():
+    if sys.path and os.path.dirname(os.path.abspath(__file__)) == os.path.abspath(sys.path[0] or "."):
+        del sys.path[0]  # the script's folder: the grader's own modules are not the student's
+    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    sys.stdin = open(os.devnull)
+    report_fd = request["report_fd"]
+
+    def report(status, message="", trace=""):
+        data = json.dumps({"status": status, "message": message[:20000], "traceback": trace[-20000:]})
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:  # noqa: BLE001 - the submission may have replaced them
+            pass
+        try:
+            os.write(report_fd, data.encode("utf-8"))
+        finally:
+            os._exit(0)
+
+    for path in request.get("site_paths", []):
+        if path not in sys.path:
+            sys.path.append(path)
+    sys.dont_write_bytecode = True
+    try:
+        _load_package(request["package_dir"])
+    except BaseException as exc:  # noqa: BLE001 - an installation problem, not the student's
+        report("error", f"the grader could not import tinygrad_rnn: {exc!r}", _format(exc))
+    sys.path.insert(0, os.getcwd())
+
+    filename = f"<test {request['file']}>"
+    source = request.pop("source")
+    if not request.get("hidden"):
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module = types.ModuleType(request["file"][:-3] if request["file"].endswith(".py") else "tests")
+    module.__file__ = filename
+    sys.modules[module.__name__] = module
+    try:
+        code = compile(source, filename, "exec")
+        del source
+        exec(code, module.__dict__)
+    except SystemExit as exc:
+        report("error", "while loading the test file: " + _describe_exit(exc), _format(exc))
+    except BaseException as exc:  # noqa: BLE001 - e.g. the submission's module does not import
+        report("error", "while loading the test file: " + _text(exc), _format(exc))
+    test = module.__dict__.get(request["function"])
+    if not callable(test):
+        report("error", f"{request['function']} is not a function of {request['file']}")
+    try:
+        test()
+    except AssertionError as exc:
+        report("failed", _text(exc), _format(exc))
+    except SystemExit as exc:
+        report("error", _describe_exit(exc), _format(exc))
+    except BaseException as exc:  # noqa: BLE001 - NotImplementedError, TypeError, MemoryError...
+        report("error", _text(exc), _format(exc))
+    report("passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""``RNNCell``: the lecture's abstraction of one step of a recurrent network, and the PyTorch
+state-dict interop that every cell shares.
+
+A cell is two functions of the lecture:
+
+    s_t = R(s_{t-1}, x_t)      the next state
+    y_t = O(s_t)               the output
+
+``cell(state, x)`` returns ``(s_t, y_t)``; ``unroll`` applies it once per time step.
+"""
+import math
+
+import numpy
+
+from .. import backend
+from ..errors import ShapeError
+from ..nn import Module, uniform
+from ..tensor import Tensor
+
+TORCH_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+class RNNCell(Module):
+    """One step of a recurrent network: ``R(state, x)`` and ``O(state)``.
+
+    Subclasses set ``kind`` (the scope name ``unroll`` opens, e.g. ``"elman"``) and define ``R``,
+    ``O`` and ``initial_state``. Shapes (row vectors, as in the lecture):
+    x_t is ``[batch, input_size]``, every part of s_t is ``[batch, hidden_size]``.
+
+    PyTorch interop: the weights live in PyTorch's gate order as column blocks of ``W_x`` (input
+    to gates) and of the recurrent matrix, so PyTorch's ``weight_ih`` is ``W_x`` transposed.
+    """
+    kind = "cell"
+    gates = 1                  # how many hidden_size blocks W_x has (LSTM 4, GRU 3)
+    recurrent = "W_s"          # attribute name of the recurrent matrix
+    single_bias = True         # one b (lecture) instead of PyTorch's bias_ih and bias_hh
+    state_parts = 1            # how many tensors s_t is made of (LSTM: 2, the pair (c, h))
+
+    def __init__(self, input_size, hidden_size, dtype="float64", device="cpu"):
+        for what, n in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"{type(self).__name__}: {what} must be a positive int, got {n!r}")
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.dtype, self.device = numpy.dtype(dtype), device
+
+    @property
+    def output_size(self):
+        """Width of y_t."""
+        return self.hidden_size
+
+    def _uniform(self, shape, name):
+        """PyTorch's initialisation: U(-1/sqrt(H), 1/sqrt(H)) from the seeded generator."""
+        return uniform(shape, 1 / math.sqrt(self.hidden_size), name, self.dtype, self.device)
+
+    def _zeros(self, batch_size, name):
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(f"{type(self).__name__}.initial_state: batch_size must be a positive "
+                             f"int, got {batch_size!r}")
+        return Tensor(numpy.zeros((batch_size, self.hidden_size)), name=name, dtype=self.dtype,
+                      device=self.device)
+
+    # ---- the lecture's two functions --------------------------------------------------
+    def initial_state(self, batch_size):
+        """s_0: zeros (a tensor, or a tuple of tensors for a cell with a composite state)."""
+        raise NotImplementedError
+
+    def R(self, state, x):
+        """s_t = R(s_{t-1}, x_t)."""
+        raise NotImplementedError
+
+    def O(self, state):
+        """y_t = O(s_t)."""
+        raise NotImplementedError
+
+    def forward(self, state, x):
+        """One step: ``(s_t, y_t)`` from ``(s_{t-1}, x_t)``; shapes are checked first."""
+        if not isinstance(x, Tensor):
+            x = Tensor(x, dtype=self.dtype, device=self.device)
+        parts = state if isinstance(state, tuple) else (state,)
+        expected = (x.shape[0] if x.ndim == 2 else None, self.hidden_size)
+        if x.ndim != 2 or x.shape[1] != self.input_size or len(parts) != self.state_parts or any(
+                tuple(p.shape) != expected for p in parts):
+            raise ShapeError(f"{type(self).__name__}: x {tuple(x.shape)} and state "
+                             f"{[tuple(p.shape) for p in parts]} do not fit: expected x "
+                             f"[batch, {self.input_size}] and {self.state_parts} state tensor(s) "
+                             f"[batch, {self.hidden_size}] with the same batch")
+        state = self.R(state, x)
+        return state, self.O(state)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(input_size={self.input_size}, "
+                f"hidden_size={self.hidden_size})")
+
+    # ---- PyTorch interop (torch itself is never imported) ------------------------------
+    def _bias_attrs(self):
+        return ("b",) if self.single_bias else ("b_x", "b_h")
+
+    def _torch_shapes(self):
+        rows = self.gates * self.hidden_size
+        return {"weight_ih": (rows, self.input_size), "weight_hh": (rows, self.hidden_size),
+                "bias_ih": (rows,), "bias_hh": (rows,)}
+
+    def load_torch_state_dict(self, state_dict):
+        """Take the weights of ``torch.nn.RNNCell`` / ``LSTMCell`` / ``GRUCell`` (keys
+        ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``, PyTorch's gate order), as arrays
+        or anything ``numpy.asarray`` accepts (torch tensors included).
+
+        Every key and shape is checked first; on any problem a ``ValueError`` (``ShapeError``
+        for shapes) names them all and no parameter changes. A cell with one bias b gets
+        b = bias_ih + bias_hh.
+        """
+        self._assign(self._validated(state_dict, f"{type(self).__name__}.load_torch_state_dict"))
+
+    def _validated(self, state_dict, name):
+        """Check a PyTorch state dict; return our parameters' new arrays (nothing assigned yet)."""
+        if not hasattr(state_dict, "keys"):
+            raise TypeError(f"{name}: expected a dict of arrays, got {type(state_dict).__name__}")
+        expected = self._torch_shapes()
+        problems = [f"missing key {k!r}" for k in expected if k not in state_dict]
+        problems += [f"unexpected key {k!r}" for k in state_dict if k not in expected]
+        arrays = {}
+        for key, shape in expected.items():
+            if key not in state_dict:
+                continue
+            try:
+                value = numpy.asarray(_host(state_dict[key]), dtype=numpy.float64)
+            except (TypeError, ValueError) as exc:
+                problems.append(f"{key!r} is not a numeric array ({exc})")
+                continue
+            if value.shape != shape:
+                problems.append(f"{key!r} has shape {value.shape}, expected {shape}")
+            else:
+                arrays[key] = value
+        if problems:
+            raise ShapeError(f"{name}: " + "; ".join(problems) + " (nothing was changed)")
+        ours = {"W_x": arrays["weight_ih"].T, self.recurrent: arrays["weight_hh"].T}
+        if self.single_bias:
+            ours["b"] = arrays["bias_ih"] + arrays["bias_hh"]
+        else:
+            ours["b_x"], ours["b_h"] = arrays["bias_ih"], arrays["bias_hh"]
+        return ours
+
+    def _assign(self, ours):
+        for attr, value in ours.items():
+            p = getattr(self, attr)
+            p.data = backend.as_array(numpy.ascontiguousarray(value), p.dtype, p.device).copy()
+            p.grad = None
+
+    def torch_state_dict(self, grad=False):
+        """The parameters in PyTorch's keys and layout, as NumPy float64 arrays.
+
+        ``grad=True`` gives the parameters' gradients instead (zeros where none was computed).
+        A cell with one bias b exports bias_ih = b, bias_hh = 0; their gradients are both b's.
+        """
+        def get(attr):
+            p = getattr(self, attr)
+            if not grad:
+                return backend.to_numpy(p.data).astype(numpy.float64)
+            if p.grad is None:
+                return numpy.zeros(p.shape)
+            return backend.to_numpy(p.grad).astype(numpy.float64)
+
+        out = {"weight_ih": get("W_x").T.copy(), "weight_hh": get(self.recurrent).T.copy()}
+        if self.single_bias:
+            b = get("b")
+            out["bias_ih"], out["bias_hh"] = b, (b.copy() if grad else numpy.zeros_like(b))
+        else:
+            out["bias_ih"], out["bias_hh"] = get("b_x"), get("b_h")
+        return out
+
+
+def _host(value):
+    """A torch tensor that requires grad refuses ``numpy.asarray``; take its data without torch."""
+    if hasattr(value, "detach") and not isinstance(value, (numpy.ndarray, Tensor)):
+        value = value.detach()
+        if hasattr(value, "cpu"):
+            value = value.cpu()
+    if isinstance(value, Tensor):
+        return value.numpy()
+    return value

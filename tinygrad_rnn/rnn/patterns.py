@@ -1,0 +1,237 @@
+"""The lecture's usage patterns of an RNN, as modules with an Embedding, a Linear output layer
+and a ``loss``:
+
+- ``Acceptor``: read the whole sequence, predict once from the final output y_n.
+- ``Transducer``: predict at every step from y_t (e.g. tagging "John lives in Salt Lake City").
+- ``EncoderDecoder``: the encoder's final state s_n is the decoder's initial state; the decoder
+  is trained with teacher forcing and decodes greedily in ``generate``.
+
+The ``rnn`` of a pattern is a cell (``ElmanCell``, ``LSTMCell``, ``GRUCell``), a ``BiRNN`` or a
+``Stacked``. Ids are time first, ``[T, B]`` (as ``tr.data.pad_batch`` makes them), with
+``lengths`` ``[B]`` for padded batches. The scopes that the embedding, output and loss nodes get
+are listed in notes/patterns_conventions.md (per step: ``embed/t=k``, ``output/t=k``,
+``loss/t=k``; the total loss: ``loss``).
+"""
+import numpy
+
+from ..errors import ShapeError
+from ..functional import concat, cross_entropy, stack
+from ..nn import Linear, Module
+from ..state import no_grad, scope
+from ..tensor import Tensor
+from .base import RNNCell
+from .pattern_parts import (IGNORE, PatternBase, check_ids, check_labels, check_lengths,
+                            masked_targets, run_rnn, summary_state, top_layer)
+from .stacking import BiRNN
+
+
+class Acceptor(PatternBase):
+    """Read x_1..x_n, predict once: z = y_n W + b, p = softmax(z).
+
+    ``Acceptor(rnn, num_classes, vocab_size=None)``: with ``vocab_size`` the inputs are token ids
+    ``[T, B]`` looked up in an Embedding, without it vectors ``[T, B, input_size]``. With
+    ``lengths``, y_n is each sequence's output at its own last step. For a BiRNN,
+    y_n = [y^f_n ; y^b_1]: both directions after reading the whole sequence.
+    """
+
+    def __init__(self, rnn, num_classes, vocab_size=None):
+        self._setup(rnn, vocab_size)
+        self.output = Linear(rnn.output_size, num_classes, dtype=self.dtype, device=self.device)
+
+    def forward(self, inputs, lengths=None, labels=None):
+        """Logits z ``[B, num_classes]``."""
+        where = type(self).__name__
+        inputs, (T, B) = self._inputs(inputs, where)
+        lengths = check_lengths(lengths, T, B, where)
+        labels = check_labels(labels, T, where)
+        ys, _ = run_rnn(self.rnn, self._embed(inputs, labels), labels=labels, lengths=lengths)
+        with scope("output", kind="output"):
+            last = ys[-1] if lengths is None or (lengths == T).all() else \
+                stack(ys)[lengths - 1, numpy.arange(B)]
+            if isinstance(top_layer(self.rnn), BiRNN):
+                split_at = top_layer(self.rnn).forward_cell.output_size
+                last = concat([last[:, :split_at], ys[0][:, split_at:]], axis=1)
+            if last is not ys[-1]:  # a node of our own (y_T itself keeps the cell's name)
+                last.name = "y_n"
+            z = self.output(last)
+            z.name = "z"
+        return z
+
+    def loss(self, inputs, targets, lengths=None, labels=None):
+        """L = CE(z, targets), the mean over the batch; ``targets`` are class ids ``[B]``."""
+        z = self.forward(inputs, lengths, labels)
+        targets = numpy.asarray(targets.numpy() if isinstance(targets, Tensor) else targets)
+        if targets.shape != (z.shape[0],):
+            raise ShapeError(f"{type(self).__name__}.loss: targets have shape {targets.shape} but "
+                             f"the batch has {z.shape[0]} sequences: expected ({z.shape[0]},)")
+        with scope("loss", kind="loss"):
+            loss = cross_entropy(z, targets.astype(numpy.int64))
+            loss.name = "L"
+        return loss
+
+    def predict(self, inputs, lengths=None):
+        """The most likely class of each sequence, int64 ``[B]``."""
+        with no_grad():
+            return self.forward(inputs, lengths).numpy().argmax(axis=-1)
+
+
+class Transducer(PatternBase):
+    """Predict at every step: z_t = y_t W + b, p_t = softmax(z_t) (e.g. one BIO tag per word).
+
+    ``Transducer(rnn, num_tags, vocab_size=None)``; inputs as for ``Acceptor``. The output layer
+    of step t runs in scope ``output/t=k`` and its loss term in ``loss/t=k``.
+    """
+
+    def __init__(self, rnn, num_tags, vocab_size=None):
+        self._setup(rnn, vocab_size)
+        self.output = Linear(rnn.output_size, num_tags, dtype=self.dtype, device=self.device)
+
+    def run(self, inputs, lengths=None, state=None, labels=None):
+        """``(logits, final state)``: T logits z_t ``[B, num_tags]`` and s_n (carry it, detached,
+        into the next chunk for truncated BPTT; see ``tr.train.truncated_bptt``)."""
+        where = type(self).__name__
+        inputs, (T, B) = self._inputs(inputs, where)
+        lengths = check_lengths(lengths, T, B, where)
+        labels = check_labels(labels, T, where)
+        ys, final = run_rnn(self.rnn, self._embed(inputs, labels), state=state, labels=labels,
+                            lengths=lengths)
+        logits = []
+        with scope("output", kind="output"):
+            for t, (y, label) in enumerate(zip(ys, labels), start=1):
+                with scope(f"t={t}", t=t, label=label, position=t):
+                    z = self.output(y)
+                    z.name = "z_t"
+                    logits.append(z)
+        return logits, final
+
+    def forward(self, inputs, lengths=None, state=None, labels=None):
+        """T logits z_t, each ``[B, num_tags]``."""
+        return self.run(inputs, lengths, state, labels)[0]
+
+    def loss(self, inputs, targets, lengths=None, state=None, labels=None, return_state=False):
+        """L = mean over the real positions of CE(z_t, targets_t); ``targets`` ``[T, B]``
+        (positions past ``lengths`` are ignored). ``return_state=True`` gives ``(L, s_n)``."""
+        where = f"{type(self).__name__}.loss"
+        logits, final = self.run(inputs, lengths, state, labels)
+        T, B = len(logits), logits[0].shape[0]
+        lengths = check_lengths(lengths, T, B, where)
+        targets = masked_targets(targets, lengths, (T, B), where)
+        loss = self._step_loss(logits, targets, check_labels(labels, T, where))
+        return (loss, final) if return_state else loss
+
+    def predict(self, inputs, lengths=None):
+        """The most likely tag at every step, int64 ``[T, B]``; -1 past each sequence's end."""
+        with no_grad():
+            logits = self.forward(inputs, lengths)
+        tags = numpy.stack([z.numpy().argmax(axis=-1) for z in logits])
+        if lengths is not None:
+            tags[numpy.arange(len(tags))[:, None] >= numpy.asarray(lengths)[None, :]] = IGNORE
+        return tags
+
+
+class EncoderDecoder(Module):
+    """Conditioned generation: the encoder reads the source, its final state s_n is the
+    decoder's initial state, and the decoder predicts the target one token at a time.
+
+    ``EncoderDecoder(encoder, decoder, src_vocab_size, tgt_vocab_size)``: ``encoder`` a cell, a
+    ``BiRNN`` (its final state is [s^f_n ; s^b_1], part by part) or a ``Stacked`` (its top layer's
+    final state); ``decoder`` a cell whose state has the same shape. Training uses teacher
+    forcing: the decoder reads the true previous token. Scopes: ``encoder/...`` and
+    ``decoder/...`` around each side's embedding, cells and output layer; the loss as in
+    ``Transducer`` (``loss/t=k``, ``loss``).
+    """
+
+    def __init__(self, encoder, decoder, src_vocab_size, tgt_vocab_size):
+        if not isinstance(decoder, RNNCell):
+            raise TypeError(f"EncoderDecoder: the decoder must be a cell, got "
+                            f"{type(decoder).__name__}")
+        top = top_layer(encoder)
+        parts = [top.forward_cell, top.backward_cell] if isinstance(top, BiRNN) else [top]
+        if any(p.state_parts != decoder.state_parts for p in parts) or \
+                sum(p.hidden_size for p in parts) != decoder.hidden_size:
+            raise ShapeError(f"EncoderDecoder: the encoder's final state "
+                             f"({' + '.join(repr(p) for p in parts)}) does not fit the decoder's "
+                             f"state ({decoder!r}): same cell kind and hidden sizes that add up")
+        self.encoder = PatternBase()
+        self.encoder._setup(encoder, src_vocab_size)
+        self.decoder = PatternBase()
+        self.decoder._setup(decoder, tgt_vocab_size)
+        self.output = Linear(decoder.output_size, tgt_vocab_size, dtype=decoder.dtype,
+                             device=decoder.device)
+
+    def encode(self, src, src_lengths=None, labels=None):
+        """s_n of the encoder: the decoder's initial state."""
+        where = f"{type(self).__name__}.encode"
+        ids, (T, B) = self.encoder._inputs(src, where)
+        lengths = check_lengths(src_lengths, T, B, where, "src_lengths")
+        labels = check_labels(labels, T, where)
+        with scope("encoder", kind="encoder"):
+            _, final = run_rnn(self.encoder.rnn, self.encoder._embed(ids, labels), labels=labels,
+                               lengths=lengths)
+            return summary_state(self.encoder.rnn, final)
+
+    def forward(self, src, tgt_in, src_lengths=None, tgt_lengths=None, labels=None):
+        """Teacher forcing: the decoder reads ``tgt_in`` ``[T', B]`` from the encoder's s_n;
+        returns T' logits z_t ``[B, tgt_vocab_size]``."""
+        where = type(self).__name__
+        state = self.encode(src, src_lengths)
+        ids, (T, B) = self.decoder._inputs(tgt_in, where)
+        batch = (state[0] if isinstance(state, tuple) else state).shape[0]
+        if B != batch:
+            raise ShapeError(f"{where}: mismatched batch sizes: src has {batch} sequences, the "
+                             f"target {B}")
+        lengths = check_lengths(tgt_lengths, T, B, where, "tgt_lengths")
+        labels = check_labels(labels, T, where)
+        logits = []
+        with scope("decoder", kind="decoder"):
+            ys, _ = run_rnn(self.decoder.rnn, self.decoder._embed(ids, labels), state=state,
+                            labels=labels, lengths=lengths)
+            with scope("output", kind="output"):
+                for t, (y, label) in enumerate(zip(ys, labels), start=1):
+                    with scope(f"t={t}", t=t, label=label, position=t):
+                        z = self.output(y)
+                        z.name = "z_t"
+                        logits.append(z)
+        return logits
+
+    def loss(self, src, tgt, src_lengths=None, tgt_lengths=None):
+        """``tgt`` ``[T', B]`` holds each target sequence from its start token to its end token
+        (``tgt_lengths`` counts both). The decoder reads tgt[:-1] and is scored on predicting
+        tgt[1:]: L = mean over the real positions of CE(z_t, tgt_{t+1})."""
+        where = f"{type(self).__name__}.loss"
+        tgt = check_ids(tgt, where, "tgt")
+        T, B = tgt.shape
+        if T < 2:
+            raise ValueError(f"{where}: tgt needs at least 2 steps (start token, ..., end token), "
+                             f"got shape {tgt.shape}")
+        lengths = check_lengths(tgt_lengths, T, B, where, "tgt_lengths")
+        if lengths is not None and lengths.min() < 2:
+            raise ValueError(f"{where}: every tgt_lengths must be at least 2 (start and end "
+                             "token), "
+                             f"got {lengths.tolist()}")
+        in_lengths = None if lengths is None else lengths - 1
+        logits = self.forward(src, tgt[:-1], src_lengths, in_lengths)
+        targets = masked_targets(tgt[1:], in_lengths, (T - 1, B), where)
+        return self.decoder._step_loss(logits, targets, [None] * (T - 1))
+
+    def generate(self, src, max_len, end_token, start_token, src_lengths=None):
+        """Greedy decoding: from s_n and the start token, feed back the most likely token until
+        ``end_token`` or ``max_len`` tokens. Returns B lists of ids, without start and end token."""
+        if max_len < 1:
+            raise ValueError(f"{type(self).__name__}.generate: max_len must be at least 1, "
+                             f"got {max_len}")
+        cell = self.decoder.rnn
+        with no_grad():
+            state = self.encode(src, src_lengths)
+            B = (state[0] if isinstance(state, tuple) else state).shape[0]
+            token = numpy.full(B, start_token, dtype=numpy.int64)
+            out, done = [[] for _ in range(B)], numpy.zeros(B, dtype=bool)
+            for _ in range(max_len):
+                state, y = cell(state, self.decoder.embedding(token))
+                token = self.output(y).numpy().argmax(axis=-1)
+                done |= token == end_token
+                for b in numpy.flatnonzero(~done):
+                    out[b].append(int(token[b]))
+                if done.all():
+                    break
+        return out

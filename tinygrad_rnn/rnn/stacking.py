@@ -1,0 +1,213 @@
+"""Two cells reading a sentence in both directions (``BiRNN``), and deep RNNs (``Stacked``).
+
+Both are ``Module``s built from cells and ``unroll``; PyTorch's multi-layer / bidirectional
+``torch.nn.RNN``, ``LSTM`` and ``GRU`` state dicts (keys ``weight_ih_l0``, ``..._l0_reverse``)
+load into them with ``load_torch_state_dict``.
+"""
+import numpy
+
+from ..errors import ShapeError
+from ..functional import concat, stack
+from ..nn import Module
+from ..state import scope
+from ..tensor import Tensor
+from .base import TORCH_KEYS, RNNCell
+from .unroll import _check_inputs, unroll
+
+
+class BiRNN(Module):
+    """A bidirectional RNN: y_t = [y_t^f ; y_t^b], the concatenation of
+
+        y_1^f .. y_T^f = forward_cell unrolled over x_1 .. x_T
+        y_T^b .. y_1^b = backward_cell unrolled over x_T .. x_1
+
+    so that y_t sees the whole sentence. In a padded batch (``lengths``) each sequence is
+    reversed within its own length: the backward cell starts at that sequence's last real word,
+    never at the padding.
+
+    ``bi(xs, labels=None, lengths=None, state=None)`` returns ``(ys, (forward_states,
+    backward_states))``; ``state`` is an optional pair of initial states. Scopes:
+    ``birnn`` > ``forward``/``backward`` (attr ``direction``) > the cells' scopes (see
+    ``unroll``); the backward steps' ``label``/``position`` name the word each step reads.
+    """
+    kind = "birnn"
+
+    def __init__(self, forward_cell, backward_cell):
+        for cell in (forward_cell, backward_cell):
+            if not isinstance(cell, RNNCell):
+                raise TypeError(f"BiRNN: expected two RNNCells, got {type(cell).__name__}")
+        if forward_cell.input_size != backward_cell.input_size:
+            raise ShapeError(f"BiRNN: the cells' input sizes differ: {forward_cell.input_size} "
+                             f"(forward) and {backward_cell.input_size} (backward)")
+        self.forward_cell, self.backward_cell = forward_cell, backward_cell
+
+    @property
+    def input_size(self):
+        return self.forward_cell.input_size
+
+    @property
+    def output_size(self):
+        return self.forward_cell.output_size + self.backward_cell.output_size
+
+    def forward(self, xs, labels=None, lengths=None, state=None):
+        steps, batch = _check_inputs(self.forward_cell, xs)
+        T = len(steps)
+        state_f, state_b = (None, None) if state is None else state
+        with scope("birnn", kind="birnn"):
+            with scope("forward", direction="forward"):
+                ys_f, states_f = unroll(self.forward_cell, xs, state_f, labels, lengths)
+            with scope("backward", direction="backward"):
+                order = _reversal(T, batch, lengths)  # order[t, b]: the step reading x_t of b
+                first = order[:, 0]
+                with scope("reverse"):
+                    xs_b = _reverse_inputs(xs, steps, order, lengths is not None)
+                ys_b, states_b = unroll(
+                    self.backward_cell, xs_b, state_b,
+                    None if labels is None else [labels[p] for p in first],
+                    lengths, positions=[int(p) + 1 for p in first])
+                if lengths is not None:
+                    with scope("reverse"):
+                        back = stack(ys_b)[order, numpy.arange(batch)]  # back to word order
+            ys = []
+            for t in range(1, T + 1):
+                with scope("concat", t=t, label=None if labels is None else labels[t - 1]):
+                    y_b = ys_b[T - t] if lengths is None else back[t - 1]
+                    y = concat([ys_f[t - 1], y_b], axis=-1)
+                    y.name = "y"
+                    ys.append(y)
+        return ys, (states_f, states_b)
+
+    def _torch_cells(self, layer=0):
+        return [(f"_l{layer}", self.forward_cell), (f"_l{layer}_reverse", self.backward_cell)]
+
+    def load_torch_state_dict(self, state_dict):
+        """Take a one-layer ``torch.nn.RNN/LSTM/GRU(bidirectional=True)`` state dict; checks
+        everything first and changes nothing on a problem."""
+        _load(self, self._torch_cells(), state_dict)
+
+    def torch_state_dict(self, grad=False):
+        """The weights (or with ``grad=True`` their gradients) under PyTorch's keys."""
+        return _export(self._torch_cells(), grad)
+
+
+class Stacked(Module):
+    """A deep RNN: layer k reads layer k-1's outputs,
+
+        y^1_1..y^1_T = layer_1 over x_1..x_T,   y^k_1..y^k_T = layer_k over y^{k-1}_1..y^{k-1}_T
+
+    and the network's outputs are the top layer's. A layer is an ``RNNCell`` or a ``BiRNN``.
+    ``stacked(xs, state=None, labels=None, lengths=None)`` returns ``(ys, states)`` with
+    ``states[k]`` what layer k+1's ``unroll`` (or BiRNN) returned as its states; ``state`` is an
+    optional list of initial states, one per layer. Scopes: ``stacked`` > ``layer=k`` (attr
+    ``layer``, k from 1) > the layer's scopes.
+    """
+    kind = "stacked"
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("Stacked: needs at least one layer")
+        for k, layer in enumerate(self.layers, start=1):
+            if not isinstance(layer, (RNNCell, BiRNN)):
+                raise TypeError(f"Stacked: layer {k} is a {type(layer).__name__}, expected an "
+                                "RNNCell or a BiRNN")
+            if k > 1 and layer.input_size != self.layers[k - 2].output_size:
+                raise ShapeError(f"Stacked: layer {k} has input_size {layer.input_size} but "
+                                 f"layer {k - 1}'s outputs have width "
+                                 f"{self.layers[k - 2].output_size}")
+
+    @property
+    def input_size(self):
+        return self.layers[0].input_size
+
+    @property
+    def output_size(self):
+        return self.layers[-1].output_size
+
+    def forward(self, xs, state=None, labels=None, lengths=None):
+        if state is not None and len(state) != len(self.layers):
+            raise ValueError(f"Stacked: got {len(state)} initial states for {len(self.layers)} "
+                             "layers")
+        all_states = []
+        with scope("stacked", kind="stacked"):
+            for k, layer in enumerate(self.layers, start=1):
+                s0 = None if state is None else state[k - 1]
+                with scope(f"layer={k}", layer=k):
+                    if isinstance(layer, BiRNN):
+                        xs, states = layer(xs, labels=labels, lengths=lengths, state=s0)
+                    else:
+                        xs, states = unroll(layer, xs, s0, labels, lengths)
+                all_states.append(states)
+        return xs, all_states
+
+    def _torch_cells(self):
+        cells = []
+        for k, layer in enumerate(self.layers):
+            cells += layer._torch_cells(k) if isinstance(layer, BiRNN) else [(f"_l{k}", layer)]
+        return cells
+
+    def load_torch_state_dict(self, state_dict):
+        """Take a ``torch.nn.RNN/LSTM/GRU(num_layers=len(layers), bidirectional=...)`` state
+        dict; checks everything first and changes nothing on a problem."""
+        _load(self, self._torch_cells(), state_dict)
+
+    def torch_state_dict(self, grad=False):
+        """The weights (or with ``grad=True`` their gradients) under PyTorch's keys."""
+        return _export(self._torch_cells(), grad)
+
+
+def _reversal(T, batch, lengths):
+    """order[t, b] = the backward step (0-based) at which sequence b reads its word t: L_b-1-t
+    within its length L_b, t itself in the padding (which stays in place and is masked)."""
+    t = numpy.arange(T)[:, None]
+    if lengths is None:
+        return numpy.broadcast_to(T - 1 - t, (T, batch))
+    L = numpy.asarray(lengths.numpy() if isinstance(lengths, Tensor) else lengths)
+    if L.ndim != 1 or len(L) != batch:  # unroll words the error; keep the shapes valid here
+        return numpy.broadcast_to(T - 1 - t, (T, batch))
+    return numpy.where(t < L[None, :], L[None, :] - 1 - t, t)
+
+
+def _reverse_inputs(xs, steps, order, padded):
+    """The backward direction's inputs: each sequence reversed within its own length."""
+    if not padded:
+        if isinstance(xs, (list, tuple)):
+            return list(reversed(xs))
+        return xs[::-1] if isinstance(xs, Tensor) else numpy.asarray(xs)[::-1]
+    index = (order, numpy.arange(order.shape[1]))
+    if isinstance(xs, Tensor):
+        return xs[index]
+    if all(not isinstance(x, Tensor) for x in steps):
+        return numpy.stack([numpy.asarray(x) for x in steps])[index]
+    dtype = next(x.dtype for x in steps if isinstance(x, Tensor))
+    return stack([x if isinstance(x, Tensor) else Tensor(x, dtype=dtype) for x in steps])[index]
+
+
+def _load(module, cells, state_dict):
+    name = f"{type(module).__name__}.load_torch_state_dict"
+    if not hasattr(state_dict, "keys"):
+        raise TypeError(f"{name}: expected a dict of arrays, got {type(state_dict).__name__}")
+    known = {key + suffix for suffix, _ in cells for key in TORCH_KEYS}
+    problems = [f"unexpected key {k!r}" for k in state_dict if k not in known]
+    updates = []
+    for suffix, cell in cells:
+        part = {key: state_dict[key + suffix] for key in TORCH_KEYS if key + suffix in state_dict}
+        problems += [f"missing key {key + suffix!r}" for key in TORCH_KEYS if key not in part]
+        if len(part) < len(TORCH_KEYS):
+            continue
+        try:
+            updates.append((cell, cell._validated(part, suffix)))
+        except (ValueError, TypeError) as exc:
+            problems.append(str(exc).replace(" (nothing was changed)", ""))
+    if problems:
+        raise ShapeError(f"{name}: " + "; ".join(problems) + " (nothing was changed)")
+    for cell, ours in updates:
+        cell._assign(ours)
+
+
+def _export(cells, grad):
+    out = {}
+    for suffix, cell in cells:
+        for key, value in cell.torch_state_dict(grad=grad).items():
+            out[key + suffix] = value
+    return out

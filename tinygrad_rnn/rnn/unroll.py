@@ -1,0 +1,160 @@
+"""``unroll``: a cell applied once per time step, in a plain Python loop.
+
+The recorded graph is loop-free: T copies of the cell's ops that share the cell's parameter
+tensors. Scopes tell renderers and the debugger which node belongs to which step:
+
+    Scope(kind, kind=kind)            the cell's kind: "elman", "lstm", "gru"
+      Scope("t=0", t=0, label=None, position=0)
+                                      the initial state s_0 (when unroll creates it)
+      Scope("t=1", t=1, label=w_1, position=1)
+                                      step 1: x_1 (if unroll makes it), R's and O's ops, masks
+      ...
+      Scope("t=T", t=T, label=w_T, position=T)
+
+t counts from 1; ``label`` is ``labels[t-1]`` (e.g. the word) or None; ``position`` is the
+index of the word the step reads (t, except in BiRNN's backward direction).
+"""
+import numpy
+
+from ..errors import ShapeError
+from ..state import scope
+from ..tensor import Tensor
+
+
+def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
+    """Run ``cell`` over the sequence ``xs``: s_t = R(s_{t-1}, x_t), y_t = O(s_t), t = 1..T.
+
+    - ``xs``: a list of T tensors (or arrays) ``[batch, input_size]``, or one tensor/array
+      ``[T, batch, input_size]``. Arrays become constant tensors of the cell's dtype.
+    - ``state``: s_0 (a tensor ``[batch, hidden_size]``, or the tuple ``(c, h)`` for an LSTM);
+      default ``cell.initial_state(batch)`` (zeros), created inside scope ``"t=0"``.
+    - ``labels``: T labels (the words), stored as the ``label`` attribute of each step's scope.
+    - ``lengths``: for a padded batch, each sequence's true length (1..T). From the step after
+      its end, a sequence's output y_t is masked to zeros and its state is carried unchanged,
+      s_t = s_{t-1} + m_t * (R(s_{t-1}, x_t) - s_{t-1}) with the mask m_t in {0, 1} (ops in the
+      graph, so gradients flow only through the real steps); thus ``states[-1]`` holds each
+      sequence's state at its own last step. Steps where every sequence is still running are
+      not masked at all.
+    - ``positions``: which word each step reads (stored as the scope attribute ``position``;
+      default t). ``BiRNN`` passes T..1 for its backward direction.
+
+    Returns ``(ys, states)``: T outputs y_1..y_T and T+1 states s_0..s_T.
+    Scopes: see this module's docstring; a given ``state`` keeps its own scope.
+    """
+    steps, batch = _check_inputs(cell, xs)
+    T = len(steps)
+    if labels is not None:
+        labels = list(labels)
+        if len(labels) != T:
+            raise ValueError(f"unroll: got {len(labels)} labels for a sequence of {T} steps")
+    positions = range(1, T + 1) if positions is None else list(positions)
+    masks = None if lengths is None else _masks(lengths, T, batch)
+    with scope(cell.kind, kind=cell.kind):
+        with scope("t=0", t=0, label=None, position=0):
+            state = cell.initial_state(batch) if state is None else _check_state(cell, state, batch)
+        states, ys = [state], []
+        for t in range(1, T + 1):
+            with scope(f"t={t}", t=t, label=None if labels is None else labels[t - 1],
+                       position=positions[t - 1]):
+                x = steps[t - 1]
+                if not isinstance(x, Tensor):
+                    x = x() if callable(x) else Tensor(x, name="x", dtype=cell.dtype,
+                                                       device=cell.device)
+                new = cell.R(state, x)
+                y = cell.O(new)
+                if masks is not None and masks[t - 1] is not None:
+                    m = Tensor(masks[t - 1], name="mask", dtype=cell.dtype, device=cell.device)
+                    new = _carry(m, new, state)
+                    y = y * m
+                    y.name = "y"
+                state = new
+            states.append(state)
+            ys.append(y)
+    return ys, states
+
+
+def _carry(m, new, old):
+    """old + m * (new - old), part by part: the new state where m = 1, the old one where m = 0."""
+    if isinstance(new, tuple):
+        return tuple(_carry(m, n, o) for n, o in zip(new, old))
+    out = old + m * (new - old)
+    out.name = new.name
+    return out
+
+
+def _check_inputs(cell, xs):
+    """Validate xs; return (T per-step items, batch). An item is a Tensor, an array, or a
+    callable that makes the step's tensor (for a Tensor [T, batch, input] that requires grad)."""
+    where = f"unroll ({type(cell).__name__}, input_size={cell.input_size})"
+    if isinstance(xs, Tensor) or not isinstance(xs, (list, tuple)):
+        whole = xs if isinstance(xs, Tensor) else numpy.asarray(xs)
+        if whole.ndim != 3:
+            raise ShapeError(f"{where}: xs must be a list of [batch, input] tensors or one "
+                             f"[T, batch, input] tensor, got shape {tuple(whole.shape)}")
+        T = whole.shape[0]
+        if isinstance(whole, Tensor):
+            if whole.requires_grad:
+                steps = [(lambda k=k: whole[k]) for k in range(T)]
+            else:
+                steps = [whole.data[k] for k in range(T)]
+        else:
+            steps = list(whole)
+        shapes = [tuple(whole.shape[1:])] * T
+    else:
+        steps = list(xs)
+        T = len(steps)
+        shapes = [tuple(s.shape) if hasattr(s, "shape") else numpy.shape(s) for s in steps]
+    if T == 0:
+        raise ValueError(f"{where}: empty sequence: xs has no time steps")
+    batch = None
+    for t, shape in enumerate(shapes, start=1):
+        if len(shape) != 2:
+            raise ShapeError(f"{where}: x_{t} has shape {shape}; each x_t must be "
+                             "[batch, input_size] (a single vector v: v[None, :])")
+        if shape[1] != cell.input_size:
+            raise ShapeError(f"{where}: x_{t} has shape {shape}, width {shape[1]} != the "
+                             f"cell's input_size {cell.input_size}")
+        if batch is None:
+            batch = shape[0]
+        elif shape[0] != batch:
+            raise ShapeError(f"{where}: x_{t} has batch size {shape[0]} but x_1 has {batch}")
+    return steps, batch
+
+
+def _check_state(cell, state, batch):
+    """The given s_0 as tensors of the cell's dtype, after checking its parts and shapes."""
+    name = f"unroll ({type(cell).__name__})"
+    parts = tuple(state) if isinstance(state, (tuple, list)) else (state,)
+    if len(parts) != cell.state_parts:
+        raise ValueError(f"{name}: the state must be {cell.state_parts} tensor(s) "
+                         f"{'(c, h)' if cell.state_parts == 2 else ''}, got {len(parts)}")
+    tensors = []
+    for part in parts:
+        if not isinstance(part, Tensor):
+            part = Tensor(part, dtype=cell.dtype, device=cell.device)
+        if tuple(part.shape) != (batch, cell.hidden_size):
+            raise ShapeError(f"{name}: the initial state has shape {tuple(part.shape)} but x has "
+                             f"batch size {batch} and hidden_size is {cell.hidden_size}: expected "
+                             f"{(batch, cell.hidden_size)}")
+        tensors.append(part)
+    return tuple(tensors) if cell.state_parts > 1 else tensors[0]
+
+
+def _masks(lengths, T, batch):
+    """Per step, the [batch, 1] mask 1{t <= length}, or None where every sequence still runs."""
+    if isinstance(lengths, Tensor):
+        lengths = lengths.numpy()
+    lengths = numpy.asarray(lengths)
+    if lengths.ndim != 1 or lengths.dtype.kind not in "iu":
+        raise ValueError(f"unroll: lengths must be a 1-D sequence of ints, got {lengths!r}")
+    if len(lengths) != batch:
+        raise ValueError(f"unroll: got {len(lengths)} lengths for a batch of {batch} sequences")
+    if lengths.size and (lengths.max() > T or lengths.min() < 1):
+        bad = int(numpy.argmax((lengths > T) | (lengths < 1)))
+        raise ValueError(f"unroll: lengths[{bad}] = {int(lengths[bad])}, but each length must lie "
+                         f"in 1..T = 1..{T} (the sequence has {T} steps)")
+    masks = []
+    for t in range(1, T + 1):
+        alive = (lengths >= t)
+        masks.append(None if alive.all() else alive.astype(numpy.float64)[:, None])
+    return masks

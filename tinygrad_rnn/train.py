@@ -1,0 +1,170 @@
+"""Training helpers: ``fit`` (a loop with a progress bar, gradient clipping and a clean Ctrl-C),
+``detach_state`` and ``truncated_bptt`` (train over a long sequence in chunks).
+
+    history = tr.fit(model, batches, epochs=5, clip=5.0)   # each batch: model.loss(*batch)
+    history.losses[-1], history.interrupted
+
+Ctrl-C during ``fit`` stops between two optimizer steps: the parameters keep everything learnt
+so far, and ``fit`` returns the history of the steps done (``interrupted=True``).
+"""
+import contextlib
+import math
+import signal
+import threading
+
+from .optim import Adam, clip_grad_norm
+from .tensor import Tensor
+
+
+class History:
+    """What ``fit`` did: ``losses`` (one per optimizer step), ``epoch_losses`` (mean loss of
+    each finished epoch), ``grad_norms`` (before clipping; filled when ``clip`` is given),
+    ``steps``, and ``interrupted`` (True when Ctrl-C stopped training)."""
+
+    def __init__(self):
+        self.losses, self.epoch_losses, self.grad_norms = [], [], []
+        self.interrupted = False
+
+    @property
+    def steps(self):
+        return len(self.losses)
+
+    def __repr__(self):
+        last = f", last loss {self.losses[-1]:.4g}" if self.losses else ""
+        stop = ", interrupted" if self.interrupted else ""
+        return f"History({self.steps} steps, {len(self.epoch_losses)} epochs{last}{stop})"
+
+
+def detach_state(state):
+    """Cut the graph behind a state (truncated BPTT): a tensor, a tuple such as the LSTM's
+    (c, h), or a list of them (a deep RNN) -> the same structure of detached leaves."""
+    if state is None:
+        return None
+    if isinstance(state, Tensor):
+        return state.detach()
+    if isinstance(state, (tuple, list)):
+        return type(state)(detach_state(s) for s in state)
+    raise TypeError(f"detach_state: expected a Tensor, or a tuple/list of them, got "
+                    f"{type(state).__name__}")
+
+
+@contextlib.contextmanager
+def _defer_interrupt():
+    """Hold Ctrl-C back until the block ends, so an optimizer step is never half done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _update(params, optimizer, loss, clip, history):
+    """backward, clip, step, zero_grad: one optimizer step from one loss."""
+    if not isinstance(loss, Tensor) or loss.size != 1:
+        raise TypeError(f"fit: the loss function must return a scalar Tensor, got {loss!r}")
+    loss.backward()
+    if clip is not None:
+        history.grad_norms.append(clip_grad_norm(params, clip))
+    value = float(loss.item())
+    with _defer_interrupt():  # a Ctrl-C here lands after the step is complete and recorded
+        optimizer.step()
+        optimizer.zero_grad()
+        history.losses.append(value)
+    return value
+
+
+def _call(loss_fn, batch):
+    if isinstance(batch, dict):
+        return loss_fn(**batch)
+    if isinstance(batch, (tuple, list)):
+        return loss_fn(*batch)
+    return loss_fn(batch)
+
+
+def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progress=True,
+        callback=None):
+    """Train ``model``: for each epoch, for each batch, L = loss_fn(*batch); backward; clip the
+    gradient norm to ``clip`` (if given); one optimizer step.
+
+    - ``batches``: a list (or any re-iterable) of batches, or a function ``epoch -> iterable``
+      (to reshuffle every epoch). A tuple batch is spread into positional arguments, a dict into
+      keyword arguments.
+    - ``loss_fn``: defaults to ``model.loss``. ``optimizer``: defaults to
+      ``tr.optim.Adam(model.parameters(), lr=0.01)``.
+    - ``progress``: a tqdm progress bar per epoch showing the running mean loss.
+    - ``callback(step, loss)`` is called after every step.
+
+    Returns a ``History``. Ctrl-C stops cleanly between steps and returns what was done.
+    """
+    if loss_fn is None:
+        loss_fn = getattr(model, "loss", None)
+        if loss_fn is None:
+            raise TypeError(f"fit: {type(model).__name__} has no loss() method; pass loss_fn=")
+    params = model.parameters()
+    if optimizer is None:
+        optimizer = Adam(params, lr=0.01)
+    if epochs < 0 or clip is not None and clip <= 0:
+        raise ValueError(f"fit: epochs must be >= 0 and clip positive, got epochs={epochs}, "
+                         f"clip={clip}")
+    history = History()
+    bar = None
+    try:
+        for epoch in range(epochs):
+            epoch_batches = batches(epoch) if callable(batches) else batches
+            total = len(epoch_batches) if hasattr(epoch_batches, "__len__") else None
+            if progress:
+                from tqdm import tqdm
+                bar = tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=True)
+            running, count = 0.0, 0
+            for batch in epoch_batches:
+                optimizer.zero_grad()
+                value = _update(params, optimizer, _call(loss_fn, batch), clip, history)
+                running += value
+                count += 1
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{running / count:.4f}")
+                if callback is not None:
+                    callback(history.steps, value)
+            history.epoch_losses.append(running / count if count else math.nan)
+            if bar is not None:
+                bar.close()
+                bar = None
+    except KeyboardInterrupt:
+        history.interrupted = True
+        optimizer.zero_grad()
+        message = (f"fit: interrupted after {history.steps} steps; the parameters keep what "
+                   "they learnt")
+        if bar is not None:
+            bar.close()
+            bar.write(message)
+        elif progress:
+            print(message)
+    return history
+
+
+def truncated_bptt(step_fn, length, chunk, optimizer, state=None, clip=None, params=None):
+    """Train over one long sequence of ``length`` steps in chunks of ``chunk`` steps.
+
+    ``step_fn(start, stop, state) -> (loss, state)`` runs steps ``start..stop-1`` from ``state``
+    (None at the start). After each chunk: backward, clip (``clip`` with ``params``, default
+    ``optimizer.params``), one optimizer step, then the state is detached with ``detach_state``
+    so the next chunk's gradient stops at the chunk boundary. Returns ``(losses, state)``.
+    """
+    if chunk < 1 or length < 1:
+        raise ValueError(f"truncated_bptt: length and chunk must be at least 1, got "
+                         f"length={length}, chunk={chunk}")
+    params = optimizer.params if params is None else list(params)
+    history = History()
+    for start in range(0, length, chunk):
+        optimizer.zero_grad()
+        loss, state = step_fn(start, min(start + chunk, length), state)
+        _update(params, optimizer, loss, clip, history)
+        state = detach_state(state)
+    return history.losses, state

@@ -1,0 +1,32 @@
+"""Tests of part 2, the backward pass of the "hw_sigmoid" op."""
+import numpy
+
+import tinygrad_rnn as tr
+from sigmoid import Sigmoid, sigmoid
+
+
+# points: 2
+def test_backward_matches_the_formula():
+    """dL/da = dL/ds * s * (1 - s) for a given upstream gradient dL/ds."""
+    rng = numpy.random.default_rng(0)
+    a = tr.Tensor(rng.standard_normal((3, 4)), requires_grad=True, name="a")
+    upstream = rng.standard_normal((3, 4))
+    sigmoid(a).backward(upstream)
+    s = 1 / (1 + numpy.exp(-a.numpy()))
+    tr.testing.assert_grad_close(a.grad, upstream * s * (1 - s), name="dL/da")
+
+
+def test_backward_passes_finite_differences():
+    """The op's backward agrees with central finite differences of its forward."""
+    tr.testing.check_op(Sigmoid, (2, 5)).raise_if_wrong()
+
+
+# BEGIN HIDDEN TESTS
+def test_hidden_saturated_inputs():
+    """Far from 0 the gradient is tiny but finite (no NaN or inf)."""
+    a = tr.Tensor([[-40.0, -5.0, 0.0, 5.0, 40.0]], requires_grad=True)
+    sigmoid(a).sum().backward()
+    assert numpy.isfinite(a.grad).all(), f"non-finite gradient {a.grad}"
+    s = 1 / (1 + numpy.exp(-a.numpy()))
+    tr.testing.assert_grad_close(a.grad, s * (1 - s), atol=1e-12, name="dL/da")
+# END HIDDEN TESTS

@@ -1,0 +1,124 @@
+# %% [markdown]
+# # 2. Unrolling an RNN over "John lives in Salt Lake City"
+#
+# **You will learn:** how applying R once per word "unrolls" the network into an ordinary,
+# loop-free graph whose copies of the cell share one set of parameters, how to look at that
+# graph in three views, and why the state s_t encodes exactly the words up to t.
+
+# %%
+import numpy
+import tinygrad_rnn as tr
+from IPython.display import display
+
+tr.manual_seed(0)
+words = "John lives in Salt Lake City".split()
+rng = numpy.random.default_rng(0)
+vectors = {w: rng.standard_normal(4) for w in words}
+xs = [tr.Tensor(vectors[w][None, :], name="x") for w in words]     # x_t: [batch=1, 4]
+cell = tr.rnn.ElmanCell(input_size=4, hidden_size=3)
+
+# %% [markdown]
+# ## Unrolling is a Python loop
+#
+# There is no special machinery: `unroll` is a `for` loop that calls the cell once per word,
+# s_t = R(s_{t-1}, x_t), and collects the outputs y_t and the states s_0 .. s_T. Written out:
+
+# %%
+state, by_hand = cell.initial_state(1), []
+for x in xs:
+    state, y = cell(state, x)
+    by_hand.append(y)
+
+ys, states = tr.rnn.unroll(cell, xs, labels=words)   # the same loop, with each step named
+print(len(ys), "outputs,", len(states), "states (s_0 .. s_6)")
+assert all(numpy.allclose(a.numpy(), b.numpy()) for a, b in zip(by_hand, ys))
+
+# %% [markdown]
+# ## The figure grows one word at a time
+#
+# Each new word adds one more copy of the cell to the right; the state arrow carries
+# everything read so far into it. (Reading the sentence up to word t *is* running the first t
+# steps, so we draw the unrolled network over each prefix.)
+
+# %%
+for t in range(1, len(words) + 1):
+    prefix_ys, _ = tr.rnn.unroll(cell, xs[:t], labels=words[:t])
+    print(f"after {t} word(s): {' '.join(words[:t])}")
+    display(tr.draw(prefix_ys))
+
+# %% [markdown]
+# ## Three views of the same recorded graph
+#
+# * **cells**: one box per application of R (the lecture's unrolled picture);
+# * **ops**: every primitive op, one cluster per word: six copies of
+#   matmul, matmul, add, add, tanh;
+# * **rolled**: the network as it is usually drawn, with the recurrent loop. The loop exists
+#   only in the picture: the graph the computer recorded has none.
+
+# %%
+tr.draw(ys, view="ops")
+
+# %%
+tr.draw(ys, view="rolled")
+
+# %% [markdown]
+# ## The unrolled graph is loop-free, and the copies share parameters
+#
+# `tr.debug.forward_order` lists every node (inputs, parameters, ops) after all of its inputs;
+# that is only possible because the graph has no cycle. W^s is one tensor, read by one matmul
+# at every step: that is what "sharing parameters across time" means, and why its gradient
+# will be a sum over time.
+
+# %%
+order = tr.debug.forward_order(ys[-1])
+ops = [node.op for node in order if node.op is not None]
+print(len(order), "nodes,", len(ops), "ops:", {op: ops.count(op) for op in sorted(set(ops))})
+readers = [node for node in order if any(inp is cell.W_s for inp in node.inputs)]
+print("ops that read W^s:", [(n.op, n.scope[-1].name) for n in readers])
+assert len(readers) == len(words)
+
+# %% [markdown]
+# ## s_t encodes the prefix x_1 .. x_t
+#
+# By the definition of R, s_3 = R(R(R(s_0, x_1), x_2), x_3): the first three words and
+# nothing else.
+
+# %%
+s_0 = cell.initial_state(1)
+nested = cell.R(cell.R(cell.R(s_0, xs[0]), xs[1]), xs[2])
+print("R(R(R(s_0, x_1), x_2), x_3) =", nested.numpy().round(6))
+print("unroll's s_3                 =", states[3].numpy().round(6))
+assert numpy.allclose(nested.numpy(), states[3].numpy())
+
+# %% [markdown]
+# The future cannot leak in: changing "Salt" (x_4) leaves s_3 as it was, while changing "John"
+# (x_1) changes it. In the graph, x_4 is simply not among the ancestors of s_3.
+
+# %%
+def state_after(vectors_list, t):
+    _, st = tr.rnn.unroll(cell, [tr.Tensor(v[None, :]) for v in vectors_list])
+    return st[t].numpy()
+
+changed_salt = [vectors[w] for w in words]
+changed_salt[3] = changed_salt[3] + 5.0
+changed_john = [vectors[w] for w in words]
+changed_john[0] = changed_john[0] + 5.0
+original = [vectors[w] for w in words]
+s_3 = state_after(original, 3)
+print("s_3 moves by", abs(state_after(changed_salt, 3) - s_3).max(), "when x_4 changes, by",
+      abs(state_after(changed_john, 3) - s_3).max().round(4), "when x_1 changes")
+ancestors = tr.debug.forward_order(states[3])
+print("x_1 is an ancestor of s_3:", any(n is xs[0] for n in ancestors),
+      "  x_4 is:", any(n is xs[3] for n in ancestors))
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Draw the cells view top to bottom (`direction="TB"`) and with `show="value"`. Which
+#    numbers flow along the state arrows?
+# 2. Count the nodes of the unrolled graph for a sentence of T words. How does it grow with T,
+#    and how many of them are parameters?
+# 3. Show that s_6 depends on *every* word: change each x_t in turn and measure how much s_6
+#    moves. Which word moves it least? Keep your answer for notebook 6.
+# 4. Unroll an `LSTMCell(4, 3)` over the sentence and draw the ops view. Which ops are repeated
+#    six times?

@@ -1,0 +1,90 @@
+"""Regenerate the gallery of the lecture's figures, drawn from graphs the library recorded.
+
+    .venv/bin/python viz/make_gallery.py            # writes viz/*.dot and viz/*.svg
+    .venv/bin/python viz/make_gallery.py --check    # exit 1 if a committed .dot is stale
+    .venv/bin/python viz/make_gallery.py --png /tmp/gallery   # also PNGs, to look at them
+
+Every figure is ``tr.draw`` of a model run by ``tinygrad_rnn.commands.render.build_model`` (the
+code behind ``tinygrad-rnn render``): nothing here is drawn by hand.
+"""
+import argparse
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import tinygrad_rnn as tr  # noqa: E402
+from tinygrad_rnn.commands.render import DEFAULT_SENTENCE, build_model  # noqa: E402
+from tinygrad_rnn.draw.api import layout  # noqa: E402
+
+WORDS = DEFAULT_SENTENCE.split()
+LONG = ("the students who had read the lecture notes about recurrent networks carefully "
+        "before the exam finally understood why the gradient vanishes").split()
+
+
+def figures():
+    """``[(name, caption, digraph)]`` in the order the README shows them."""
+    out = []
+    for k in range(1, len(WORDS) + 1):
+        root, _ = build_model("elman", WORDS[:k])
+        prefix = " ".join(WORDS[:k])
+        out.append((f"unrolled_{k}", f'Elman RNN unrolled over "{prefix}"',
+                    tr.draw(root, title=f'Elman RNN unrolled over "{prefix}"')))
+    root, _ = build_model("elman", WORDS)
+    out.append(("rolled", "the same recorded graph, rolled: a network with a loop",
+                tr.draw(root, view="rolled", title="Elman RNN rolled: one cell and its loop")))
+    root, _ = build_model("elman", WORDS, grad=True)
+    out.append(("elman_ops", "Elman expanded to its ops (shapes, values, |grad| of L = sum y_6)",
+                tr.draw(root, view="ops", show=("shape", "value", "grad"),
+                        title="Elman RNN expanded: every op, L = sum(y_6)")))
+    root, _ = build_model("lstm", WORDS[:2])
+    out.append(("lstm_ops", "the LSTM cell expanded: gates i, f, g, o and the state (c, h)",
+                tr.draw(root, view="ops", title="LSTM cell expanded (two steps)")))
+    root, title = build_model("elman", WORDS, bidirectional=True)
+    out.append(("birnn", "a bidirectional RNN: forward row above, backward row below",
+                tr.draw(root, title=title)))
+    root, title = build_model("elman", WORDS, layers=3)
+    out.append(("deep", "a deep (stacked) RNN: one row per layer", tr.draw(root, title=title)))
+    for pattern in ("acceptor", "transducer", "encoder-decoder"):
+        words = WORDS if pattern != "encoder-decoder" else WORDS[:3]
+        root, title = build_model("elman", words, pattern=pattern)
+        out.append((pattern.replace("-", "_"), title, tr.draw(root, title=title)))
+    for cell in ("elman", "lstm"):
+        root, _ = build_model(cell, LONG, grad=True)
+        name = {"elman": "Elman", "lstm": "LSTM"}[cell]
+        title = f"{name}: |dL/ds_t| for L = sum(y_{len(LONG)})"
+        out.append((f"grad_{cell}", title, tr.draw(root, show=("grad",), title=title)))
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only compare the .dot files")
+    parser.add_argument("--png", metavar="DIR", help="also write PNGs into DIR")
+    args = parser.parse_args(argv)
+    stale = []
+    for name, caption, graph in figures():
+        source = graph.source.encode("utf-8")
+        dot_path = os.path.join(HERE, f"{name}.dot")
+        if args.check:
+            if not os.path.exists(dot_path) or open(dot_path, "rb").read() != source:
+                stale.append(name)
+            continue
+        with open(dot_path, "wb") as f:
+            f.write(source)
+        with open(os.path.join(HERE, f"{name}.svg"), "wb") as f:
+            f.write(layout(source, "svg"))
+        if args.png:
+            os.makedirs(args.png, exist_ok=True)
+            with open(os.path.join(args.png, f"{name}.png"), "wb") as f:
+                f.write(layout(source, "png"))
+        print(f"{name}: {caption}")
+    if stale:
+        print("stale figures (run viz/make_gallery.py): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

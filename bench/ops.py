@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ops.py            # about a minute
     .venv/bin/python bench/ops.py --quick    # a few seconds, rough
-    .venv/bin/python bench/ops.py --only small --no-origins
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/ops.py --only large --clock cpu
 
 Two programs, each on a small (1x32) and a large (512x512) float64 operand:
 
@@ -10,14 +10,15 @@ Two programs, each on a small (1x32) and a large (512x512) float64 operand:
   h = sigmoid(h), with parameters w and b reused 25 times each (as an RNN reuses its weights);
 - ``matmul``: a chain of matrix products h = h @ W with one shared W (100 links small, 10 large).
 
-Each is timed forward only, forward + backward (every intermediate tensor keeps its ``.grad``, the
-default, so dL/ds_t stays inspectable) and forward + ``backward(retain_grads=False)`` (only the
-leaves' gradients are kept, as the NumPy contender keeps only dw, db, dW). The NumPy contender writes out the same
-forward and backward arithmetic by hand (the ops' formulas, the same stable sigmoid, gradients of
-w, b, W accumulated over their uses), so the ratio is what the framework's bookkeeping costs.
-Contenders alternate within each round, the garbage collector stays on (as users run), and the
-fastest round of each is reported (``--stat median`` for the typical one): on a shared machine the
-fastest round is the one least disturbed by other processes. Goals (issue 2): small forward+backward <= 4x, large <= 1.1x.
+Each is timed forward only, forward + backward (every intermediate tensor keeps its ``.grad``,
+the default, so dL/ds_t stays inspectable) and forward + ``backward(retain_grads=False)`` (only
+the leaves' gradients are kept, as the NumPy contender keeps only dw, db, dW). The NumPy
+contender writes out the same forward and backward arithmetic by hand (the ops' formulas, the
+same stable sigmoid, gradients of w, b, W accumulated over their uses), so the ratio is what the
+framework's bookkeeping costs. Contenders alternate within each round, the garbage collector
+stays on (as users run), and the fastest round of each is reported (``--stat median`` for the
+typical one): on a shared machine the fastest round is the one least disturbed by other
+processes. Goals (issue 2): small forward+backward <= 4x, large <= 1.1x.
 """
 import argparse
 import statistics
@@ -163,7 +164,8 @@ def main(argv=None):
     print(f"{'operand':8} {'program':12} {'pass':19} {'NumPy us/op':>12} {'ours us/op':>11} "
           f"{'ratio':>6}  goal")
     results = {}
-    for size, program, n_ops, pass_, rounds, ours, raw in cases(args.quick, [args.only] if args.only else ["small", "large"]):
+    sizes = [args.only] if args.only else ["small", "large"]
+    for size, program, n_ops, pass_, rounds, ours, raw in cases(args.quick, sizes):
         clock = time.perf_counter if args.clock == "wall" else time.process_time
         stat = min if args.stat == "min" else statistics.median
         t_ours, t_raw = measure(ours, raw, rounds, clock, stat)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/rnn.py            # all cases, float32 and float64
     .venv/bin/python bench/rnn.py --quick    # fewer rounds, no "large" case (a smoke run)
-    .venv/bin/python bench/rnn.py --threads 1   # one BLAS/torch thread (steadier on a busy box)
+    .venv/bin/python bench/rnn.py --threads 1 --clock cpu   # steadier on a busy machine
 
 Contenders, timed in one process, alternated in rounds (OpenBLAS threads spin after each call,
 so back-to-back runs of one contender would flatter it), best of the rounds:
@@ -150,16 +150,16 @@ def check_agreement(kind, cell, X, params):
     cell.zero_grad()
 
 
-def race(contenders, rounds, pause):
+def race(contenders, rounds, pause, clock=time.perf_counter):
     best = {name: float("inf") for name in contenders}
     for name, fn in contenders.items():  # warm-up
         fn()
     for _ in range(rounds):
         for name, fn in contenders.items():
             time.sleep(pause)
-            start = time.perf_counter()
+            start = clock()
             fn()
-            best[name] = min(best[name], time.perf_counter() - start)
+            best[name] = min(best[name], clock() - start)
     return best
 
 
@@ -180,12 +180,16 @@ def main():
     parser.add_argument("--dtypes", nargs="*", default=["float32", "float64"])
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS and torch threads (default: the libraries' own choice)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="cpu: this process's CPU time (steadier when other programs share "
+                             "the machine; use with --threads 1)")
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 7)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     cases = args.cases or [c for c in CASES if not (args.quick and c == "large")]
     print(f"numpy {numpy.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
           f"python {sys.version.split()[0]}, rounds {rounds} (best of), "
-          f"threads {THREADS or 'default'}, {os.cpu_count()} CPUs")
+          f"threads {THREADS or 'default'}, {os.cpu_count()} CPUs, {args.clock} clock")
     print(f"{'cell':6} {'case':7} {'dtype':8} {'ours ms':>9} {'numpy ms':>9} {'torch ms':>9} "
           f"{'ours/numpy':>10} {'ours/torch':>10}")
     for kind in ("elman", "lstm"):
@@ -195,7 +199,7 @@ def main():
                 contenders, cell, X, params = make_contenders(kind, B, H, T, dtype)
                 check_agreement(kind, cell, X, params)
                 pause = 0.02 if B * H >= 32 * 128 else 0.005
-                best = race(contenders, rounds, pause)
+                best = race(contenders, rounds, pause, clock)
                 t_torch = best.get("torch")
                 print(f"{kind:6} {case:7} {dtype:8} {best['ours'] * 1e3:9.2f} "
                       f"{best['numpy'] * 1e3:9.2f} "

@@ -56,7 +56,8 @@ def _calling(function):
 
 
 class StrictArray:
-    """A NumPy array in a wrapper that, like a CuPy array, cannot become a NumPy array by accident."""
+    """A NumPy array in a wrapper that, like a CuPy array, never becomes a NumPy array by
+    accident."""
     __slots__ = ("_a",)
     __array_ufunc__ = None  # numpy.exp(strict) -> TypeError; ndarray + strict -> our __radd__
     __hash__ = None

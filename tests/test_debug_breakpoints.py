@@ -104,23 +104,33 @@ def test_frame_shows_progress_and_current_node():
     st.run_to(name="s_2")
     g = st.frame()
     assert isinstance(g, graphviz.Digraph)
-    ids = {node: f"n{i}" for i, node in enumerate(st.order)}
+    ids = g.node_ids                                   # tr.draw's ids: the same in every frame
     lines = {n: next(s for s in g.body if s.strip().startswith(ids[n] + " ["))
              for n in states[1:]}
     assert "penwidth=3" in lines[states[2]]            # current: highlighted
     assert "v=" in lines[states[1]] and "dashed" not in lines[states[1]]
     assert "dashed" in lines[states[3]] and "v=" not in lines[states[3]]
+    assert "penwidth=3" not in lines[states[1]] + lines[states[3]]
     st.goto(len(st) - 1)
-    src = st.frame().source
-    assert src.count("g=") >= 3 and "dashed" not in src
-    cells = st.frame(view="cells").source
-    assert "t=2 'w2'" in cells and "shared parameters" in cells
+    end = st.frame()
+    assert end.node_ids == ids
+    assert end.source.count("g=") >= 3
+    assert not any("gray75" in s for s in end.body)     # no node is left greyed out
+    cells = st.frame(view="cells")
+    assert r'label="\"w2\""' in cells.source and "shared parameters" in cells.source
+    assert cells.node_ids[states[2]] != cells.node_ids[states[3]]   # one box per step
     with pytest.raises(ValueError, match="view"):
         st.frame(view="pixels")
     steps = Stepper(loss, granularity="step")
-    steps.step()                                        # forward, step 2: one cell box current
-    current = [s for s in steps.frame().body if "penwidth=3" in s]
-    assert len(current) == 1 and "t=2 'w2'" in current[0] and "s_2: v=" in current[0]
+    steps.step()                                        # forward, step 2: its cell box current
+    g = steps.frame()
+    box = g.node_ids[states[2]]
+    current = [s for s in g.body if "penwidth=3" in s]
+    assert any(s.strip().startswith(box + " [") and "s_2: v=" in s for s in current)
+    # the current ones: step 2's cell and the y_2 it outputs, nothing else
+    assert all(set(g.node_tensors[s.split()[0]]) <= set(st.by_name[n] for n in st.by_name
+                                                          if "@t=2" in n or n == "s_2")
+               for s in current)
 
 
 def test_notebook_display():

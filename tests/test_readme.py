@@ -3,7 +3,6 @@ namespace (a later block may use names from an earlier one), from a temporary di
 import pathlib
 import re
 
-import pytest
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -22,8 +21,7 @@ def test_python_blocks_are_found():
 
 def test_readme_examples_run(tmp_path, monkeypatch):
     blocks = python_blocks(README.read_text(encoding="utf-8"))
-    if not blocks:
-        pytest.skip("README.md has no python examples")
+    assert blocks, "README.md should hold python examples (they are its tested documentation)"
     monkeypatch.chdir(tmp_path)  # examples that write files write them here
     namespace = {"__name__": "__readme__"}
     for line, code in blocks:

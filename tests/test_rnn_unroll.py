@@ -188,3 +188,34 @@ def test_gradcheck_birnn_padded_and_stacked():
         return tr.concat([tr.stack(ys).reshape(-1), states[0][1][-1].reshape(-1)])
 
     assert tr.gradcheck(run, [X, *deep.parameters()])
+
+
+def test_birnn_labels_may_be_any_iterable_and_state_is_a_pair():
+    bi = tr.rnn.BiRNN(tr.rnn.ElmanCell(3, 2), tr.rnn.ElmanCell(3, 2))
+    ys, (fwd, bwd) = bi(numpy.ones((3, 1, 3)), labels=iter("abc"))
+    assert bwd[1].scope[-1].attrs["label"] == "c" and fwd[1].scope[-1].attrs["label"] == "a"
+    with pytest.raises(ValueError, match="pair"):
+        bi(numpy.ones((3, 1, 3)), state=numpy.zeros((1, 2)))
+    with pytest.raises(ValueError, match="4 labels for a sequence of 3 steps"):
+        bi(numpy.ones((3, 1, 3)), labels="abcd")
+
+
+def test_unroll_leaves_the_cycle_collector_as_it_found_it():
+    import gc
+    cell = make()
+    assert gc.isenabled()
+    tr.rnn.unroll(cell, numpy.ones((2, 1, 3)))
+    assert gc.isenabled()
+
+    class Broken(tr.rnn.ElmanCell):
+        def R(self, state, x):
+            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"):
+        tr.rnn.unroll(Broken(3, 4), numpy.ones((2, 1, 3)))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        tr.rnn.unroll(cell, numpy.ones((2, 1, 3)))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

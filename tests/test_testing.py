@@ -85,8 +85,15 @@ def test_planted_bug_at_one_step_is_found_at_that_step():
     assert "test_tanh_bug at elman/t=3 ('in'): gradient for input 0" in text
     h = problem.node.numpy()[problem.index]
     assert problem.got * (1 + h) == pytest.approx(problem.expected, rel=1e-5)   # (1-h)(1+h) = 1-h^2
-    dot = report.draw().source
-    assert dot.count("#f4cccc") == 1 and "elman/t=3" in dot and "WRONG backward" in dot
+    graph = report.draw()                         # tr.draw's ops view, the bug marked
+    marked = [line for line in graph.body if "#f4cccc" in line]
+    assert len(marked) == 1 and marked[0].strip().startswith(graph.node_ids[problem.node] + " [")
+    assert "WRONG backward at elman/t=3" in marked[0] and f"<B>{problem.op}</B>" in marked[0]
+    cells = report.draw(view="cells")             # the cell box of step 3 ("in")
+    marked = [line for line in cells.body if "#f4cccc" in line]
+    step3 = [n for n in tr.topological_order(loss) if n.scope and n.scope[-1].name == "t=3"]
+    assert len(marked) == 1 and all(cells.node_ids[n] == marked[0].split()[0]
+                                    for n in step3 if n.function is not None)
 
 
 def test_cut_graph_is_reported_end_to_end():

@@ -21,3 +21,4 @@ from . import data  # noqa: F401
 from .train import fit  # noqa: F401
 from . import debug  # noqa: F401
 from .draw import draw, render  # noqa: F401
+from . import gradflow  # noqa: F401

@@ -3,11 +3,14 @@
 An op is a subclass with ``forward`` and ``backward`` on raw arrays. ``forward`` saves what the
 backward needs with ``self.save(...)``; ``backward(dout)`` returns one gradient per input
 (``None`` for an input that gets none; an expensive op may skip the gradient of an input for
-which ``self.needs_grad(i)`` is False). Each op lists ``cases`` (input shapes and params)
-and its input ``domain``; the test suite gradchecks every registered op over them. ``Function.apply`` does everything else: turning numbers
+which ``self.needs_grad(i)`` is False). ``Function.apply`` does everything else: turning numbers
 into tensors, checking devices, recording the graph node with its scope, naming the op and the
 shapes when the arithmetic fails. Broadcast gradients are summed back to their input's shape
 by the backward pass, so op bodies hold only the math.
+
+Every subclass registers itself in ``Function.registry`` under its ``name`` and lists ``cases``
+(input shapes and params) and its input ``domain``: the test suite gradchecks every registered
+op over them, so a new op is checked without a new test.
 
 References stay one-way (output tensor -> Function -> inputs and saved arrays): a Function
 never holds its output, so a graph is freed by reference counting as soon as its root goes.

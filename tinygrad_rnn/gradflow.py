@@ -78,7 +78,7 @@ def state_grad_norms(cell, steps=None, xs=None, seed=0, batch=1):
     norms = []
     for state in states:
         parts = state if isinstance(state, tuple) else (state,)
-        total = sum(float((numpy.asarray(p.grad) ** 2).sum()) for p in parts
+        total = sum(float((p.grad * p.grad).sum()) for p in parts
                     if p.grad is not None)
         norms.append(numpy.sqrt(total))
     for p, grad in zip(params, kept):

@@ -125,10 +125,12 @@ class GradientReport:
             raise AssertionError(str(self))
         return self
 
-    def draw(self):
-        """A ``graphviz.Digraph`` of the checked graph, the wrong gradients marked in red."""
+    def draw(self, view=None, **options):
+        """``tr.draw`` of the checked graph (``view="ops"`` unless too large, then ``"cells"``),
+        the ops whose backward is wrong filled red with expected vs got; ``options`` go to
+        ``tr.draw``. Returns a ``graphviz.Digraph``."""
         from .homework.report_draw import draw_report
-        return draw_report(self)
+        return draw_report(self, view, **options)
 
 
 def _step_of(node):

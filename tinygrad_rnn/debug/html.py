@@ -1,7 +1,8 @@
 """The browser player: one self-contained HTML page that plays a Stepper's events.
 
-The graph is drawn once (inline SVG, every box with its id); a few lines of inline JavaScript
-restyle the boxes by id for the chosen event (grey and dashed before they run, filled after,
+The graph is drawn once by ``tr.draw`` (inline SVG; each node's ``<title>`` is its DOT id, which
+the script makes the element's id); a few lines of inline JavaScript restyle the nodes by id
+for the chosen event (grey and dashed before they run, filled after,
 pink/salmon once gradients arrive, yellow with a red outline for the current one) and show the
 event's text. Nothing is fetched: no CDN, no fonts, no network. The page grows with the number
 of boxes plus a short text per event, not with one picture per event.
@@ -11,8 +12,8 @@ import json
 
 import graphviz
 
-from .frame import CURRENT_EDGE, CURRENT_FILL, FILL, GRAD_FILL, PARTIAL_FILL, build
-from .layout import layout
+from ..draw.style import OP_FILL
+from .frame import CURRENT_EDGE, CURRENT_FILL, GRAD_FILL, PARTIAL_FILL, build
 
 MAX_TEXT = (700, 200)  # characters of summary kept per event (short graph, long graph)
 LONG = 2000            # events from which a graph counts as long
@@ -57,6 +58,30 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
   var D = JSON.parse(document.getElementById("data").textContent);
   var slider = document.getElementById("slider"), index = 0;
   function shapeOf(el) {{ return el && el.querySelector("polygon, ellipse, path"); }}
+  function titled(kind) {{
+    var out = [];
+    document.querySelectorAll("#graph g." + kind).forEach(function (el) {{
+      var t = el.querySelector("title");
+      if (t) out.push([el, t.textContent]);
+    }});
+    return out;
+  }}
+  var look = {{}}, edges = [];  // each node's and edge's own colours, restored once it has run
+  function keep(s) {{
+    return {{ fill: s.getAttribute("fill"), stroke: s.getAttribute("stroke"),
+             width: s.getAttribute("stroke-width") || "1",
+             dash: s.getAttribute("stroke-dasharray") || "" }};
+  }}
+  titled("node").forEach(function (p) {{
+    p[0].id = p[1];
+    var s = shapeOf(p[0]);
+    if (s) look[p[1]] = keep(s);
+  }});
+  titled("edge").forEach(function (p) {{
+    var ends = p[1].split("->"), parts = [];
+    p[0].querySelectorAll("path, polygon").forEach(function (s) {{ parts.push([s, keep(s)]); }});
+    edges.push({{ ends: ends, parts: parts }});
+  }});
   function nodeState(k, p) {{
     var f = D.fwd[k], b = D.bwd[k], g0 = D.first[k];
     return {{ done: f < 0 || f <= p,
@@ -68,8 +93,8 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
     ev.cur.forEach(function (k) {{ cur[k] = true; }});
     var doneBox = {{}};
     D.boxes.forEach(function (box) {{
-      var el = document.getElementById(box.id), shape = shapeOf(el);
-      if (!shape) return;
+      var el = document.getElementById(box.id), shape = shapeOf(el), own = look[box.id];
+      if (!shape || !own) return;
       var done = true, grads = 0, gradsDone = 0, current = false;
       box.m.forEach(function (k) {{
         var s = nodeState(k, p);
@@ -79,24 +104,23 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
         if (cur[k]) current = true;
       }});
       doneBox[box.id] = done;
-      var fill = done ? box.fill : "white";
+      var fill = done ? own.fill : "white";
       if (grads) fill = (gradsDone === box.ng) ? D.colors.grad : D.colors.partial;
       if (current) fill = D.colors.current;
       shape.setAttribute("fill", fill);
-      shape.setAttribute("stroke", current ? D.colors.currentEdge : (done ? "#4d4d4d" : "#bfbfbf"));
-      shape.setAttribute("stroke-width", current ? "3" : "1");
-      shape.setAttribute("stroke-dasharray", done ? "" : "5,2");
+      var edge = done ? own.stroke : "#bfbfbf";
+      shape.setAttribute("stroke", current ? D.colors.currentEdge : edge);
+      shape.setAttribute("stroke-width", current ? "3" : own.width);
+      shape.setAttribute("stroke-dasharray", done ? own.dash : "5,2");
       el.setAttribute("class",
                       "node" + (current ? " current" : "") + (done ? " done" : " pending"));
       el.style.opacity = done ? "1" : "0.55";
     }});
-    D.edges.forEach(function (e) {{
-      var el = document.getElementById(e[0]);
-      if (!el) return;
-      var on = doneBox[e[1]];
-      el.querySelectorAll("path, polygon").forEach(function (s) {{
-        s.setAttribute("stroke", on ? "#666666" : "#cccccc");
-        s.setAttribute("stroke-dasharray", on ? "" : "5,2");
+    edges.forEach(function (e) {{
+      var on = doneBox[e.ends[0]] !== false && doneBox[e.ends[1]] !== false;
+      e.parts.forEach(function (q) {{
+        q[0].setAttribute("stroke", on ? q[1].stroke : "#cccccc");
+        q[0].setAttribute("stroke-dasharray", on ? q[1].dash : "5,2");
       }});
     }});
     slider.value = index;
@@ -125,11 +149,11 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
 """
 
 
-def player_data(stepper, view):
-    """The JSON the page's script reads: boxes with their node numbers, each node's forward and
-    backward event index (and when its first partial gradient arrives), each event's text."""
+def player_data(stepper, graph):
+    """The JSON the page's script reads: the nodes of ``graph`` (tr.draw's, with
+    ``node_tensors``) with their tensors' numbers, each tensor's forward and backward event
+    index (and when its first partial gradient arrives), each event's text."""
     number = {node: k for k, node in enumerate(stepper.order)}
-    boxes, edges, _ = layout(stepper, view)
     first = []
     for node in stepper.order:
         b = stepper.backward_at.get(node)
@@ -148,18 +172,14 @@ def player_data(stepper, view):
                            "cur": [number[e.node] for e in stepper.event.events]})
     finally:
         stepper.goto(keep)
-    box_of = {}
-    for box in boxes:
-        for node in box.members:
-            box_of[number[node]] = box.id
     return {
-        "boxes": [{"id": box.id, "m": [number[n] for n in box.members], "fill": FILL[box.kind],
-                   "ng": sum(1 for n in box.members if n in stepper.backward_at)}
-                  for box in boxes if box.members],
-        "edges": [[f"{a}-{b}", b] for a, b in edges],
+        "boxes": [{"id": nid, "m": [number[n] for n in tensors],
+                   "ng": sum(1 for n in tensors if n in stepper.backward_at)}
+                  for nid, tensors in graph.node_tensors.items() if tensors],
         "fwd": [stepper.forward_at.get(n, -1) for n in stepper.order],
         "bwd": [stepper.backward_at.get(n) for n in stepper.order],
-        "first": first, "boxOf": box_of, "events": events,
+        "first": first, "boxOf": {number[n]: nid for n, nid in graph.node_ids.items()},
+        "events": events,
         "colors": {"grad": GRAD_FILL, "partial": PARTIAL_FILL, "current": CURRENT_FILL,
                    "currentEdge": CURRENT_EDGE},
     }
@@ -167,17 +187,18 @@ def player_data(stepper, view):
 
 def render_page(stepper, view="ops", title=None):
     """The page as a string."""
+    graph = build(stepper, view, values=False, neutral=True)
     try:
-        svg = build(stepper, view, values=False, neutral=True).pipe(format="svg").decode("utf-8")
+        svg = graph.pipe(format="svg").decode("utf-8")
     except graphviz.ExecutableNotFound:
         raise OSError("to_html: Graphviz's dot program is needed to draw the graph "
                       "(apt-get install graphviz)") from None
     svg = svg[svg.find("<svg"):]
-    data = json.dumps(player_data(stepper, view), separators=(",", ":"))
+    data = json.dumps(player_data(stepper, graph), separators=(",", ":"))
     data = data.replace("</", "<\\/")  # the JSON cannot close its <script> element
     title = title or f"tinygrad_rnn step debugger: {stepper.names[stepper.root]}"
     return PAGE.format(title=html.escape(title), last=len(stepper) - 1, svg=svg, data=data,
-                       fill_op=FILL["op"], partial=PARTIAL_FILL, grad=GRAD_FILL,
+                       fill_op=OP_FILL, partial=PARTIAL_FILL, grad=GRAD_FILL,
                        current=CURRENT_FILL, current_edge=CURRENT_EDGE)
 
 

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 
 from .graph import RecordedGraph
+from .hooks import Hooks
 
 VIEWS = ("cells", "ops", "rolled")
 SHOWS = ("shape", "value", "grad")
@@ -42,7 +43,8 @@ def _show_set(show):
 
 
 def draw(root, view="cells", show=("shape",), direction="LR", title=None,
-         max_nodes=MAX_OPS_NODES):
+         max_nodes=MAX_OPS_NODES, *, grads=None, highlight=None, node_style=None, node_text=None,
+         edge_style=None):
     """The recorded graph behind ``root`` (a tensor, or a list such as ``ys``) as a Digraph.
 
     - ``view``: ``"cells"`` one box per cell application (x_t below, y_t above, s_0 -> s_T left
@@ -53,13 +55,33 @@ def draw(root, view="cells", show=("shape",), direction="LR", title=None,
     - ``direction``: ``"LR"``, time flows left to right (the only direction dot lays out
       reliably with per-step clusters).
     - ``max_nodes``: the ops view refuses larger graphs (use ``view="cells"``).
+
+    Per-node options (keywords only). A node stands for one tensor in the ops view, for the
+    ops of one cell application in the cells view (y_t boxes for the output), for every step of
+    a chain in the rolled view, and for all parameters in the "shared parameters" table:
+
+    - ``grads={tensor: array}``: the dL/dt that ``show="grad"`` colours, instead of ``.grad``
+      (a tensor missing from the mapping has no gradient yet).
+    - ``highlight={tensor: message}``: the node of each tensor (``node_ids[tensor]``) filled
+      red with a red outline, the message below its label (one row per line).
+    - ``node_style=fn(tensors) -> dict``: DOT attributes over the node's own (the words of
+      ``style`` are added to its own); every node is then drawn as a box, the tables of the
+      ops view framed, so ``color``, ``penwidth``, ``style`` and ``fillcolor`` always show.
+    - ``node_text=fn(tensors) -> lines``: lines of text added below the node's label.
+    - ``edge_style=fn(tail_tensors, head_tensors) -> dict``: attributes of each visible edge;
+      an end that stands for no tensor (a parameter's label, a junction) gives ``()``.
+
+    The returned ``graphviz.Digraph`` has ``node_ids`` (tensor -> DOT id of the node that
+    stands for it; ids are counters, the same for the same program) and ``node_tensors``
+    (DOT id -> the tensors that node stands for).
     """
     if view not in VIEWS:
         raise ValueError(f"draw: view={view!r} is not one of {', '.join(VIEWS)}")
     if direction not in DIRECTIONS:
         raise ValueError(f"draw: direction={direction!r} is not one of {', '.join(DIRECTIONS)}")
     shown = _show_set(show)
-    g = RecordedGraph(root)
+    hooks = Hooks(grads, highlight, node_style, node_text, edge_style)
+    g = RecordedGraph(root, hooks)
     rankdir = DIRECTIONS[direction]
     if view == "ops":
         if len(g.nodes) > max_nodes:

@@ -10,7 +10,7 @@ one node with an edge into every step (that makes ``dot`` take minutes).
 """
 from . import style as st
 from .collapse import CellsPicture, _edges
-from .graph import grad_norm, is_parameter
+from .graph import is_parameter
 from .layout import is_input, param_users, state_norm, unit_params
 
 
@@ -18,8 +18,8 @@ def draw_cells(g, show, rankdir, title):
     from .dotfile import Dot
     pic = CellsPicture(g, show)
     cols = pic.cols
-    heat = st.Heat([grad_norm(t) for t in g.nodes]) if "grad" in show else None
-    dot = Dot("rnn_cells", rankdir=rankdir, title=title, nodesep=0.5)
+    heat = st.Heat([g.grad_norm(t) for t in g.nodes], g.grad_norm) if "grad" in show else None
+    dot = Dot("rnn_cells", rankdir=rankdir, title=title, nodesep=0.5, hooks=g.hooks)
     edges, ys, rows = _edges(pic)
     x_row, y_row = [], []
     unit_of_did = {}
@@ -27,8 +27,10 @@ def draw_cells(g, show, rankdir, title):
         for unit in chain.units:
             unit_of_did[pic.cell_id[unit]] = unit
     labels = {}
+    stands = {y: [n] for y, n, _ in ys}
     for did in pic.order + [y for y, _, _ in ys]:
-        labels[did] = _label(pic, did, unit_of_did, heat, ys)
+        label, attrs = _label(pic, did, unit_of_did, heat, ys)
+        labels[did] = label, [g.nodes[n] for n in stands.get(did) or pic.members[did]], attrs
     by_col = {}
     for did in pic.order + [y for y, _, _ in ys]:
         by_col.setdefault(pic.col_of.get(did), []).append(did)
@@ -41,10 +43,10 @@ def draw_cells(g, show, rankdir, title):
     for c, word in enumerate(cols.titles):
         title_text = st.quote_word(word) if word is not None else st.dot_string(f"t={cols.steps[c]}")
         for did in outside.get(c, []):
-            dot.node(did, labels[did][0], **labels[did][1])
+            dot.node(did, labels[did][0], labels[did][1], **labels[did][2])
         dot.open(f"cluster_{c}", f"label={title_text};", st.CLUSTER)
         for did in by_col.get(c, []):
-            dot.node(did, labels[did][0], **labels[did][1])
+            dot.node(did, labels[did][0], labels[did][1], **labels[did][2])
             if pic.kind.get(did) == "x":
                 x_row.append(did)
             elif did in {y for y, _, _ in ys}:
@@ -54,7 +56,7 @@ def draw_cells(g, show, rankdir, title):
         if chain.init and chain.backward:
             _init_node(dot, pic, chain, labels)
     for did in outside.get(None, []):
-        dot.node(did, labels[did][0], **labels[did][1])
+        dot.node(did, labels[did][0], labels[did][1], **labels[did][2])
     for a, b, attrs in edges:
         dot.edge(a, b, **attrs)
     _chains(dot, pic, unit_of_did)
@@ -95,8 +97,8 @@ def _outside_places(pic, edges, ids):
 
 def _init_node(dot, pic, chain, labels):
     dot.open(f"cluster_init{chain.number}", "style=invis;")
-    label, attrs = labels[f"init{chain.number}"]
-    dot.node(f"init{chain.number}", label, **attrs)
+    label, tensors, attrs = labels[f"init{chain.number}"]
+    dot.node(f"init{chain.number}", label, tensors, **attrs)
     dot.close()
 
 
@@ -232,7 +234,7 @@ def _legends(dot, pic, heat, highest):
     params = pic.names.params
     if params:
         dot.node("params", st.param_legend(params, heat, [pic.names.long[p] for p in params],
-                                                   shared=bool(pic.cells)))
+                                                   shared=bool(pic.cells)), params)
         ids.append("params")
     if heat is not None:
         legend = heat.legend()

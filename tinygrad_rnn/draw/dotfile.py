@@ -5,12 +5,14 @@ right), so the views write their lines explicitly instead of leaving the order t
 """
 import graphviz
 
+from .hooks import Hooks
 from .style import FONT
 
 
 class Dot:
-    def __init__(self, name, rankdir="BT", title=None, nodesep=0.35, ranksep=0.45):
+    def __init__(self, name, rankdir="BT", title=None, nodesep=0.35, ranksep=0.45, hooks=None):
         self.name = name
+        self.hooks = hooks if hooks is not None else Hooks()
         self.lines = [f"rankdir={rankdir}; newrank=true; nodesep={nodesep}; ranksep={ranksep};",
                       f'fontname="{FONT}"; fontsize=13;',
                       f'node [fontname="{FONT}", fontsize=11, shape=plain];',
@@ -24,11 +26,15 @@ class Dot:
     def add(self, line):
         self.lines.append("  " * self.depth + line)
 
-    def node(self, nid, label, **attrs):
+    def node(self, nid, label, tensors=None, **attrs):
+        """Declare a node; ``tensors``: what it stands for (the hooks of ``tr.draw`` apply)."""
+        if tensors is not None:
+            label, attrs = self.hooks.node(nid, label, attrs, tensors)
         extra = "".join(f", {k}={_value(v)}" for k, v in attrs.items())
         self.add(f"{nid} [label={label}{extra}];")
 
     def edge(self, a, b, **attrs):
+        attrs = self.hooks.edge(a, b, attrs)
         extra = ", ".join(f"{k}={_value(v)}" for k, v in attrs.items())
         self.add(f"{a} -> {b}" + (f" [{extra}]" if extra else "") + ";")
 
@@ -51,7 +57,10 @@ class Dot:
             from .style import dot_string
             tail.append(f"label={dot_string(self.title)}; labelloc=t;")
         body = ["\t" + line + "\n" for line in self.lines + self.ranks + tail]
-        return graphviz.Digraph(name=self.name, body=body)
+        graph = graphviz.Digraph(name=self.name, body=body)
+        graph.node_ids = dict(self.hooks.ids)          # tensor -> DOT id
+        graph.node_tensors = dict(self.hooks.tensors)  # DOT id -> the tensors it stands for
+        return graph
 
 
 def _value(v):

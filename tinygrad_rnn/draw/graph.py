@@ -14,6 +14,8 @@ application, or a per-step output layer or loss). Units opened inside the same e
 """
 import math
 
+from .hooks import Hooks
+
 CELL_KINDS = ("elman", "lstm", "gru", "cell")   # scope kinds that unroll opens around its steps
 
 
@@ -56,7 +58,11 @@ def step_position(scope):
 
 def grad_norm(t):
     """||dL/dt||_2 as a float, or None before backward."""
-    g = t.grad
+    return array_norm(t.grad)
+
+
+def array_norm(g):
+    """||g||_2 as a float, None for None."""
     if g is None:
         return None
     return float(math.sqrt(float((g * g).sum())))
@@ -103,7 +109,8 @@ class Chain:
 class RecordedGraph:
     """Nodes reachable from ``roots`` through ``.inputs``, numbered inputs-first."""
 
-    def __init__(self, roots):
+    def __init__(self, roots, hooks=None):
+        self.hooks = hooks if hooks is not None else Hooks()   # tr.draw's per-node options
         self.roots = flatten_roots(roots)
         self.nodes, self.number = self._walk(self.roots)
         self.consumers = [[] for _ in self.nodes]
@@ -134,6 +141,10 @@ class RecordedGraph:
                 if inp not in number:
                     stack.append((inp, False))
         return order, number
+
+    def grad_norm(self, t):
+        """||dL/dt||_2 as the picture shows it (``grads=`` of tr.draw, else ``t.grad``)."""
+        return array_norm(self.hooks.grad(t))
 
     def input_numbers(self, i):
         return [self.number[t] for t in self.nodes[i].inputs]

@@ -4,7 +4,7 @@ Cell chains that read the same positions and exchange nothing across positions (
 of a BiRNN, the layers of a stacked RNN) share columns; a chain that reads another chain's last
 step (a decoder reading the encoder's final state) gets columns of its own, to the right.
 """
-from .graph import grad_norm, is_constant, is_parameter
+from .graph import is_constant, is_parameter
 
 
 class Columns:
@@ -124,7 +124,7 @@ def is_input(g, i):
 
 def state_norm(g, nodes):
     """||(dL/ds_t parts)||_2 over the nodes that carry a state, None before backward."""
-    norms = [grad_norm(g.nodes[n]) for n in nodes]
+    norms = [g.grad_norm(g.nodes[n]) for n in nodes]
     if any(v is None for v in norms):
         return None
     return sum(v * v for v in norms) ** 0.5

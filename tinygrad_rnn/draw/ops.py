@@ -7,7 +7,7 @@ small junction point in column t (an edge straight into the next step's matmul f
 columns); corresponding ops of every step on one row.
 """
 from . import style as st
-from .graph import grad_norm, is_constant, is_parameter
+from .graph import is_constant, is_parameter
 from .layout import Columns, ParamNames
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu")
@@ -17,8 +17,9 @@ def draw_ops(g, show, rankdir, title):
     from .dotfile import Dot
     cols = Columns(g)
     names = ParamNames(g)
-    heat = st.Heat([grad_norm(t) for t in g.nodes]) if "grad" in show else None
-    dot = Dot("rnn_ops", rankdir=rankdir, title=title, nodesep=0.25, ranksep=0.3)
+    heat = st.Heat([g.grad_norm(t) for t in g.nodes], g.grad_norm) if "grad" in show else None
+    dot = Dot("rnn_ops", rankdir=rankdir, title=title, nodesep=0.25, ranksep=0.3,
+              hooks=g.hooks)
     drawn = [not (is_parameter(t) or is_constant(t)) for t in g.nodes]
     nid = [f"v{i}" for i in range(len(g.nodes))]
     state_in = _state_edges(g)
@@ -45,10 +46,10 @@ def draw_ops(g, show, rankdir, title):
             lines_for.setdefault(i, []).append((f"p{i}_{k}", text))
     outside_at = _first_touch(g, cols, outside)
     for i in outside_at.get(None, []):
-        dot.node(nid[i], _label(g, i, show, heat, cols))
+        dot.node(nid[i], _label(g, i, show, heat, cols), (g.nodes[i],))
     for c, word in enumerate(cols.titles):
         for i in outside_at.get(c, []):
-            dot.node(nid[i], _label(g, i, show, heat, cols))
+            dot.node(nid[i], _label(g, i, show, heat, cols), (g.nodes[i],))
         head = f"t={cols.steps[c]}" + (f'  "{word}"' if word is not None else "")
         dot.open(f"cluster_{c}", f"label={st.dot_string(head)};", st.CLUSTER)
         groups = by_col.get(c, {})
@@ -59,7 +60,7 @@ def draw_ops(g, show, rankdir, title):
                          f"label={st.dot_string(unit.chain.name)};",
                          'style="rounded,filled"; fillcolor=white; color=gray80;')
             for i in members:
-                dot.node(nid[i], _label(g, i, show, heat, cols))
+                dot.node(nid[i], _label(g, i, show, heat, cols), (g.nodes[i],))
                 for pid, text in lines_for.get(i, []):
                     dot.node(pid, f"<{text}>", shape="plaintext", fontcolor="gray40", fontsize=10,
                              height=0.2, margin=0)
@@ -73,14 +74,14 @@ def draw_ops(g, show, rankdir, title):
                 dot.close()
         dot.close()
     for i in outside_at.get(-1, []):
-        dot.node(nid[i], _label(g, i, show, heat, cols))
+        dot.node(nid[i], _label(g, i, show, heat, cols), (g.nodes[i],))
     _edges(dot, g, drawn, nid, lines_for, state_in)
     _rows(dot, g, cols, drawn, nid, extra)
     legends = []
     if names.params:
         dot.node("params", st.param_legend(names.params, heat,
                                            [names.long[p] for p in names.params],
-                                           shared=bool(cols.titles)))
+                                           shared=bool(cols.titles)), names.params)
         legends.append("params")
     if heat is not None and heat.legend():
         dot.node("heat", heat.legend())
@@ -232,5 +233,5 @@ def _label(g, i, show, heat, cols):
     if "value" in show or (node.function is None and node.data.size <= 4):
         rows.append(st.row(st.mono(st.values_text(node.data))))
     if heat is not None and node.requires_grad:
-        rows.append(f"<TR>{heat.cell(grad_norm(node))}</TR>")
+        rows.append(f"<TR>{heat.cell(g.grad_norm(node))}</TR>")
     return st.table(rows)

@@ -39,16 +39,20 @@ def draw_rolled(g, show, rankdir, title):
         if pic.kind.get(did) == "x" and key[did][1] and isinstance(key[did][1], tuple):
             readers = sorted({str(key.get(b)) for a, b, _ in edges if a == did})
             key[did] = ("x", tuple(readers))
-    dot = Dot("rnn_rolled", rankdir=rankdir, title=title, nodesep=0.5, ranksep=0.5)
-    ids, first = {}, {}
+    dot = Dot("rnn_rolled", rankdir=rankdir, title=title, nodesep=0.5, ranksep=0.5,
+              hooks=g.hooks)
+    ids, first, stands = {}, {}, {}
+    y_node = {y: n for y, n, _ in ys}
     for did in pic.order + list(y_cell):
         k = key[did]
         if k is not None and k not in ids:
             ids[k] = f"r{len(ids)}"
             first[k] = did
+        if k is not None:          # the tensors of every step that folds into this node
+            stands.setdefault(k, []).extend(pic.members.get(did) or [y_node[did]])
     for k, rid in ids.items():
         label, attrs = _label(pic, first[k], k, unit_of_cell, y_cell)
-        dot.node(rid, label, **attrs)
+        dot.node(rid, label, [g.nodes[n] for n in stands[k]], **attrs)
     done = set()
     for a, b, attrs in edges:
         ka, kb = key.get(a), key.get(b)
@@ -73,7 +77,7 @@ def draw_rolled(g, show, rankdir, title):
     params = pic.names.params
     if params:
         dot.node("params", st.param_legend(params, None, [pic.names.long[p] for p in params],
-                                                   shared=bool(pic.cells)))
+                                                   shared=bool(pic.cells)), params)
     return dot.digraph()
 
 

@@ -81,7 +81,8 @@ class Heat:
     exact zeros). Decades are absolute (1e-03 <= |grad| < 1e-02 ...), so two pictures whose
     largest gradients share a decade can be compared colour for colour."""
 
-    def __init__(self, norms):
+    def __init__(self, norms, norm=None):
+        self.norm = norm                 # tensor -> its |grad| (the legend of parameters)
         finite = [n for n in norms if n is not None and n > 0 and math.isfinite(n)]
         self.top = 10.0 ** math.floor(math.log10(max(finite)) + 1) if finite else None
 
@@ -153,7 +154,6 @@ def param_legend(params, heat, names, shared=True):
     for p, label in zip(params, names):
         cells = f'<TD ALIGN="LEFT">{label}</TD><TD>{small(shape_text(p.shape), "black")}</TD>'
         if show_grad:
-            from .graph import grad_norm
-            cells += heat.cell(grad_norm(p))
+            cells += heat.cell(heat.norm(p))
         rows.append(f"<TR>{cells}</TR>")
     return table(rows)

@@ -1,8 +1,7 @@
-"""Draw a ``tr.testing.GradientReport``: the checked graph, one box per time step, the ops
-whose backward is wrong filled red and the edge of each wrong input gradient labelled with
-expected vs got. Returns a ``graphviz.Digraph`` (``.source`` is DOT; Jupyter displays it).
-
-Node ids are counters in graph order, so the same program gives the same DOT.
+"""Draw a ``tr.testing.GradientReport``: ``tr.draw`` of the checked graph (the ops view, one
+cluster per time step; the cells view when the graph is too large for it), each op whose backward
+is wrong filled red with its scope path and, per wrong input, expected vs got. Returns a
+``graphviz.Digraph`` (``.source`` is DOT; Jupyter displays it).
 """
 
 
@@ -10,54 +9,29 @@ def _fmt(x):
     return f"{x:.4g}"
 
 
-def draw_report(report):
-    import graphviz
-
+def messages(report):
+    """``{op node: message}``: ``WRONG backward at elman/t=3`` and a line per wrong input."""
     wrong = {}
     for p in report.problems:
-        wrong.setdefault(p.node, []).append(p)
-    ids = {}
-    leaves = []
-    for node in report.nodes:
-        for inp in node.inputs:
-            if inp not in ids and inp.function is None and inp not in leaves:
-                leaves.append(inp)
-        ids[node] = None
-    for i, t in enumerate(leaves + list(report.nodes)):
-        ids[t] = f"n{i}"
-    dot = graphviz.Digraph("gradient_report", graph_attr={"rankdir": "LR", "fontname": "Helvetica"},
-                           node_attr={"fontname": "Helvetica", "fontsize": "10"})
-    clusters = {}
-    for t in leaves + list(report.nodes):
-        path = tuple(s.name for s in t.scope)
-        clusters.setdefault(path, []).append(t)
-    for c, (path, members) in enumerate(clusters.items()):
-        target = dot
-        sub = graphviz.Digraph(name=f"cluster_{c}", graph_attr={"label": "/".join(path),
-                                                                 "style": "rounded"}) if path else None
-        target = sub if sub is not None else dot
-        for t in members:
-            shape = (tuple(t.shape))
-            if t.function is None:
-                target.node(ids[t], f"{t.name or 'const'}\n{shape}", shape="ellipse")
-            elif t in wrong:
-                lines = [f"{t.op}  {shape}", "WRONG backward:"]
-                lines += [f"input {p.input_index}: " + (p.message[:60] if p.message else
-                          f"expected {_fmt(p.expected)}, got {_fmt(p.got)}") for p in wrong[t]]
-                target.node(ids[t], "\n".join(lines), shape="box", style="filled",
-                            fillcolor="#f4cccc", color="#cc0000", penwidth="2")
-            else:
-                target.node(ids[t], f"{t.op}  {shape}", shape="box")
-        if sub is not None:
-            dot.subgraph(sub)
-    for node in report.nodes:
-        bad = {p.input_index for p in wrong.get(node, [])}
-        for k, inp in enumerate(node.inputs):
-            if inp not in ids or ids[inp] is None:
-                continue
-            if k in bad:
-                dot.edge(ids[inp], ids[node], color="#cc0000", penwidth="2",
-                         label=f"dL/d input {k} wrong", fontcolor="#cc0000", fontsize="9")
-            else:
-                dot.edge(ids[inp], ids[node])
-    return dot
+        wrong.setdefault(p.node, [f"WRONG backward at {p.scope or '(no scope)'}"]).append(
+            f"input {p.input_index} ({p.input_label}): " + (
+                p.message[:60] if p.message else
+                f"expected {_fmt(p.expected)}, got {_fmt(p.got)} at {p.index}"))
+    return {node: "\n".join(lines) for node, lines in wrong.items()}
+
+
+def draw_report(report, view=None, **options):
+    """``view``: ``"ops"`` (default while the graph is small enough for it) or ``"cells"``;
+    ``options`` go to ``tr.draw`` (``show=``, ``title=``)."""
+    from ..draw.api import GraphTooLarge, draw
+    if not report.nodes:
+        raise ValueError("draw: the report checked no op, there is no graph to draw")
+    used = {id(inp) for node in report.nodes for inp in node.inputs}
+    roots = [node for node in report.nodes if id(node) not in used]
+    highlight = messages(report)
+    if view is None:
+        try:
+            return draw(roots, view="ops", highlight=highlight, **options)
+        except GraphTooLarge:
+            view = "cells"
+    return draw(roots, view=view, highlight=highlight, **options)

@@ -52,6 +52,9 @@ class BiRNN(Module):
     def forward(self, xs, labels=None, lengths=None, state=None):
         steps, batch = _check_inputs(self.forward_cell, xs)
         T = len(steps)
+        labels = None if labels is None else list(labels)
+        if state is not None and (not isinstance(state, (tuple, list)) or len(state) != 2):
+            raise ValueError("BiRNN: state must be a pair (forward s_0, backward s_0)")
         state_f, state_b = (None, None) if state is None else state
         with scope("birnn", kind="birnn"):
             with scope("forward", direction="forward"):
@@ -128,6 +131,7 @@ class Stacked(Module):
         if state is not None and len(state) != len(self.layers):
             raise ValueError(f"Stacked: got {len(state)} initial states for {len(self.layers)} "
                              "layers")
+        labels = None if labels is None else list(labels)
         all_states = []
         with scope("stacked", kind="stacked"):
             for k, layer in enumerate(self.layers, start=1):

@@ -1,0 +1,123 @@
+"""The caller's say in a drawing: other gradients, highlighted tensors, per-node styles and text.
+
+Every view declares each node with the tensors it stands for (one tensor in the ops view, the
+ops of one cell application in the cells view, every step of a chain in the rolled view, all
+parameters in the legend). ``Hooks`` records which DOT id stands for which tensor (ids are
+counters such as ``v12`` or ``c0_3``: the same program gives the same ids) and turns the
+options of ``tr.draw`` into each node's attributes and extra label rows:
+
+    grads={t: array}          |grad| of show="grad" from this mapping instead of ``t.grad``
+    highlight={t: message}    red outline and fill, the message (one row per line) below
+                              (on the node of ``node_ids[t]``, not on a y_t box repeating it)
+    node_style=fn(tensors)    DOT attributes over the node's own (style words are added)
+    node_text=fn(tensors)     lines added below the node's label
+    edge_style=fn(tail, head) DOT attributes of a visible edge from the tensors at its ends
+
+With ``node_style`` (or a highlight) a node of the ops view or a legend, a bare table, is drawn
+as a box around its table, so every node has an outline and a background to set.
+"""
+from collections.abc import Mapping
+
+from . import style as st
+
+HIGHLIGHT_FILL = "#f4cccc"
+HIGHLIGHT_EDGE = "#cc0000"
+BARE = ("plain", "plaintext", "none")
+
+
+def _mapping(name, value):
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        what = "messages" if name == "highlight" else "gradient arrays"
+        raise TypeError(f"draw: {name}= must map tensors to {what}, got {type(value).__name__}")
+    return value
+
+
+def _function(name, value):
+    if value is not None and not callable(value):
+        raise TypeError(f"draw: {name}= must be a function, got {type(value).__name__}")
+    return value
+
+
+class Hooks:
+    """The options of ``tr.draw`` that act per node; ``ids``/``tensors`` what stands for what."""
+
+    def __init__(self, grads=None, highlight=None, node_style=None, node_text=None,
+                 edge_style=None):
+        self.grads = _mapping("grads", grads)
+        self.highlight = _mapping("highlight", highlight) or {}
+        self.node_style = _function("node_style", node_style)
+        self.node_text = _function("node_text", node_text)
+        self.edge_style = _function("edge_style", edge_style)
+        self.ids = {}          # tensor -> DOT id of the first node that stands for it
+        self.tensors = {}      # DOT id -> tuple of the tensors it stands for
+
+    def grad(self, t):
+        """dL/dt as the picture shows it: from ``grads`` when given (None if absent)."""
+        if self.grads is None:
+            return t.grad
+        from ..tensor import Tensor
+        g = self.grads.get(t)
+        return g.data if isinstance(g, Tensor) else g
+
+    def node(self, nid, label, attrs, tensors):
+        """``(label, attrs)`` of node ``nid`` that stands for ``tensors``, the hooks applied."""
+        tensors = tuple(tensors)
+        self.tensors[nid] = tensors
+        for t in tensors:
+            self.ids.setdefault(t, nid)
+        messages = [str(self.highlight[t]) for t in tensors        # once: on the node of
+                    if t in self.highlight and self.ids[t] == nid]  # node_ids, not a y_t copy
+        if self.node_style is None and not messages and self.node_text is None:
+            return label, attrs
+        if self.node_style is not None or messages:
+            attrs = _boxed(attrs)
+        if self.node_style is not None:
+            attrs = merge(attrs, self.node_style(tensors) or {})
+        if messages:
+            attrs = merge(attrs, {"style": "filled", "fillcolor": HIGHLIGHT_FILL,
+                                  "color": HIGHLIGHT_EDGE, "penwidth": 2})
+        lines = [str(line) for line in (self.node_text(tensors) or ())] if self.node_text else []
+        return _extend(label, lines, [m for text in messages for m in text.splitlines()]), attrs
+
+    def edge(self, a, b, attrs):
+        if self.edge_style is None or attrs.get("style") == "invis":
+            return attrs
+        return merge(attrs, self.edge_style(self.tensors.get(a, ()), self.tensors.get(b, ())) or {})
+
+
+def merge(attrs, extra):
+    """``attrs`` updated by ``extra``; the words of a ``style`` are added to the node's own."""
+    out = dict(attrs)
+    for key, value in extra.items():
+        if key == "style" and out.get("style"):
+            words = [w for w in str(out["style"]).split(",") if w]
+            words += [w for w in str(value).split(",") if w and w not in words]
+            value = ",".join(words)
+        out[key] = value
+    return out
+
+
+def _boxed(attrs):
+    """A bare table (shape=plain) framed as a filled box, so it has an outline and a fill."""
+    if attrs.get("shape", "plain") not in BARE:
+        return attrs
+    rest = {k: v for k, v in attrs.items() if k != "shape"}
+    return {"shape": "box", "style": "filled", "fillcolor": "white", "color": "gray30",
+            "margin": "0.04", **rest}
+
+
+def _extend(label, lines, messages):
+    """The label as one cell of a borderless table, then a row per line and per message."""
+    if not lines and not messages:
+        return label
+    if label.startswith("<") and label.endswith(">"):
+        inner = label[1:-1]
+    else:
+        inner = st.esc(label.strip('"'))
+    rows = [f"<TR><TD>{inner}</TD></TR>"]
+    rows += [f'<TR><TD ALIGN="LEFT">{st.mono(line)}</TD></TR>' for line in lines]
+    rows += [f'<TR><TD>{st.small(st.esc(m), HIGHLIGHT_EDGE, 9)}</TD></TR>' for m in messages]
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>>")

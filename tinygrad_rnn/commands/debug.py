@@ -10,23 +10,7 @@ import os
 import sys
 
 from ..cli import CommandError
-
-
-def add_model_options(p):
-    """The options that say which model graph to build: the same as ``render``'s."""
-    from .render import CELLS, DEFAULT_SENTENCE, PATTERNS
-    p.add_argument("--cell", choices=CELLS, default="elman",
-                   help="the recurrent cell (default elman)")
-    p.add_argument("--pattern", choices=PATTERNS, default="none",
-                   help="what is computed from the outputs: none (L = the sum of all y_t, "
-                        "default), acceptor (one prediction from y_n), transducer (one tag per "
-                        "word), encoder-decoder (the sentence is encoded, then decoded again)")
-    p.add_argument("--bidirectional", action="store_true", help="a BiRNN: both directions")
-    p.add_argument("--layers", type=int, default=1, help="stacked layers (default 1)")
-    p.add_argument("--sentence", default=DEFAULT_SENTENCE,
-                   help=f"the words, one time step each (default {DEFAULT_SENTENCE!r})")
-    p.add_argument("--hidden", type=int, default=3, help="hidden size (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the weights (default 0)")
+from .render import add_model_options, build_model, check_model_options
 
 
 def add_parser(sub):
@@ -35,7 +19,7 @@ def add_parser(sub):
         description="Replay the recorded graph of an RNN over a sentence node by node, forward "
                     "then backward, at a pdb-like prompt (type h for help), or write an HTML "
                     "page that plays the steps.")
-    add_model_options(p)
+    add_model_options(p, none_means="L = the sum of all y_t")
     p.add_argument("--granularity", choices=("op", "step"), default="op",
                    help="one event per op (default) or per time step")
     p.add_argument("--view", choices=("ops", "cells"), default=None,
@@ -52,22 +36,10 @@ def add_parser(sub):
     p.set_defaults(run=run)
 
 
-def check_model_options(args):
-    if not args.sentence.split():
-        raise CommandError("--sentence is empty: give at least one word")
-    if args.layers < 1:
-        raise CommandError(f"--layers must be at least 1, got {args.layers}")
-    if args.hidden < 1:
-        raise CommandError(f"--hidden must be at least 1, got {args.hidden}")
-    if args.seed < 0:
-        raise CommandError(f"--seed must be non-negative, got {args.seed}")
-
-
 def build_graph(args):
     """The scalar root to replay: the model ``render`` draws (``render.build_model``), and for
     ``--pattern none`` (where render draws the outputs y_1..y_T) L = sum_t sum(y_t)."""
     import tinygrad_rnn as tr
-    from .render import build_model
 
     check_model_options(args)
     root, _ = build_model(args.cell, args.sentence.split(), pattern=args.pattern,

@@ -21,29 +21,46 @@ PATTERNS = ("none", "acceptor", "transducer", "encoder-decoder")
 INPUT_SIZE = 4
 
 
-def add_parser(sub):
-    p = sub.add_parser(
-        "render", help="draw the unrolled graph of an RNN over a sentence (SVG, PNG, PDF, DOT)",
-        description="Build an RNN over the words of a sentence, record its graph, and draw it "
-                    "with Graphviz: the cells view (the lecture's unrolled picture), the ops "
-                    "view (every primitive op, one cluster per word) or the rolled view.")
+def add_model_options(p, none_means):
+    """The options that say which model graph to build (shared with ``debug``)."""
     p.add_argument("--cell", choices=CELLS, default="elman", help="the recurrent cell (default elman)")
     p.add_argument("--pattern", choices=PATTERNS, default="none",
-                   help="what is computed from the outputs: none (just y_1..y_T, default), "
+                   help=f"what is computed from the outputs: none ({none_means}, default), "
                         "acceptor (one prediction from y_n), transducer (one tag per word), "
                         "encoder-decoder (the sentence is encoded, then decoded again)")
     p.add_argument("--bidirectional", action="store_true", help="a BiRNN: both directions")
     p.add_argument("--layers", type=int, default=1, help="stacked layers (default 1)")
     p.add_argument("--sentence", default=DEFAULT_SENTENCE,
                    help=f"the words, one time step each (default {DEFAULT_SENTENCE!r})")
+    p.add_argument("--hidden", type=int, default=3, help="hidden size (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the weights (default 0)")
+
+
+def check_model_options(args):
+    """One-line errors for model options that argparse cannot check by itself."""
+    if not args.sentence.split():
+        raise CommandError("--sentence is empty: give at least one word")
+    if args.layers < 1:
+        raise CommandError(f"--layers must be at least 1, got {args.layers}")
+    if args.hidden < 1:
+        raise CommandError(f"--hidden must be at least 1, got {args.hidden}")
+    if args.seed < 0:
+        raise CommandError(f"--seed must be non-negative, got {args.seed}")
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "render", help="draw the unrolled graph of an RNN over a sentence (SVG, PNG, PDF, DOT)",
+        description="Build an RNN over the words of a sentence, record its graph, and draw it "
+                    "with Graphviz: the cells view (the lecture's unrolled picture), the ops "
+                    "view (every primitive op, one cluster per word) or the rolled view.")
+    add_model_options(p, none_means="just y_1..y_T")
     p.add_argument("--view", choices=("cells", "ops", "rolled"), default="cells",
                    help="cells: one box per step (default); ops: every primitive op; "
                         "rolled: the network with a loop")
     p.add_argument("--show", choices=("shape", "value", "grad"), default="shape",
                    help="what each node shows besides its name: shape (default), value, or grad "
                         "(runs a backward first; |grad| on a log heat scale)")
-    p.add_argument("--hidden", type=int, default=3, help="hidden size (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the weights (default 0)")
     p.add_argument("--timeout", type=float, default=120,
                    help="seconds dot may take to lay out (default 120)")
     p.add_argument("-o", "--output", default="rnn.svg", metavar="PATH",
@@ -53,14 +70,7 @@ def add_parser(sub):
 
 
 def check_args(args):
-    if not args.sentence.split():
-        raise CommandError("--sentence is empty: give at least one word")
-    if args.layers < 1:
-        raise CommandError(f"--layers must be at least 1, got {args.layers}")
-    if args.hidden < 1:
-        raise CommandError(f"--hidden must be at least 1, got {args.hidden}")
-    if args.seed < 0:
-        raise CommandError(f"--seed must be non-negative, got {args.seed}")
+    check_model_options(args)
     if not args.timeout > 0:
         raise CommandError(f"--timeout must be positive, got {args.timeout}")
 

@@ -19,8 +19,13 @@ fi
 # Reinstall only when the package's requirements changed.
 stamp=".venv/.installed-$(cksum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e '.[test]'
+    echo "setup: installing tinygrad-rnn and its test tools into .venv (log: .venv/setup.log)" >&2
+    if ! { .venv/bin/python -m pip install --upgrade pip &&
+           .venv/bin/python -m pip install -e '.[test]'; } >.venv/setup.log 2>&1; then
+        tail -n 30 .venv/setup.log >&2
+        echo "setup: pip install failed; the whole log is in .venv/setup.log" >&2
+        exit 1
+    fi
     rm -f .venv/.installed-*
     touch "$stamp"
 fi

@@ -6,7 +6,7 @@ import numpy
 
 from ..errors import ShapeError
 from ..functional import concat, cross_entropy, stack
-from ..nn import Embedding, Module
+from ..nn import Embedding, Linear, Module
 from ..state import scope
 from ..tensor import Tensor
 from .base import RNNCell
@@ -191,3 +191,10 @@ class PatternBase(Module):
             loss = terms[0] if len(terms) == 1 else stack(terms).sum()
             loss.name = "L"
         return loss
+
+
+def output_layer(in_features, out_features, dtype, device):
+    """The prediction layer z = y W^z + b^z (named so drawings tell it from the cell's W and b)."""
+    layer = Linear(in_features, out_features, dtype=dtype, device=device)
+    layer.W.name, layer.b.name = "W^z", "b^z"
+    return layer

@@ -16,12 +16,12 @@ import numpy
 
 from ..errors import ShapeError
 from ..functional import concat, cross_entropy, stack
-from ..nn import Linear, Module
+from ..nn import Module
 from ..state import no_grad, scope
 from ..tensor import Tensor
 from .base import RNNCell
 from .pattern_parts import (IGNORE, PatternBase, check_ids, check_labels, check_lengths,
-                            masked_targets, run_rnn, summary_state, top_layer)
+                            masked_targets, output_layer, run_rnn, summary_state, top_layer)
 from .stacking import BiRNN
 
 
@@ -36,7 +36,7 @@ class Acceptor(PatternBase):
 
     def __init__(self, rnn, num_classes, vocab_size=None):
         self._setup(rnn, vocab_size)
-        self.output = Linear(rnn.output_size, num_classes, dtype=self.dtype, device=self.device)
+        self.output = output_layer(rnn.output_size, num_classes, self.dtype, self.device)
 
     def forward(self, inputs, lengths=None, labels=None):
         """Logits z ``[B, num_classes]``."""
@@ -84,7 +84,7 @@ class Transducer(PatternBase):
 
     def __init__(self, rnn, num_tags, vocab_size=None):
         self._setup(rnn, vocab_size)
-        self.output = Linear(rnn.output_size, num_tags, dtype=self.dtype, device=self.device)
+        self.output = output_layer(rnn.output_size, num_tags, self.dtype, self.device)
 
     def run(self, inputs, lengths=None, state=None, labels=None):
         """``(logits, final state)``: T logits z_t ``[B, num_tags]`` and s_n (carry it, detached,
@@ -156,8 +156,8 @@ class EncoderDecoder(Module):
         self.encoder._setup(encoder, src_vocab_size)
         self.decoder = PatternBase()
         self.decoder._setup(decoder, tgt_vocab_size)
-        self.output = Linear(decoder.output_size, tgt_vocab_size, dtype=decoder.dtype,
-                             device=decoder.device)
+        self.output = output_layer(decoder.output_size, tgt_vocab_size, decoder.dtype,
+                                   decoder.device)
 
     def encode(self, src, src_lengths=None, labels=None):
         """s_n of the encoder: the decoder's initial state."""

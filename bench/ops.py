@@ -71,7 +71,9 @@ def np_elementwise(x, w, b, n_ops, backward):
             h = h + b
             tape.append(None)
         else:
-            h = numpy.exp(-numpy.logaddexp(0, -h))
+            h = numpy.tanh(h * 0.5)  # the op's stable form: (1 + tanh(h / 2)) / 2
+            h += 1
+            h *= 0.5
             tape.append(h)
     if not backward:
         return

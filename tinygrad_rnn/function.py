@@ -2,11 +2,12 @@
 
 An op is a subclass with ``forward`` and ``backward`` on raw arrays. ``forward`` saves what the
 backward needs with ``self.save(...)``; ``backward(dout)`` returns one gradient per input
-(``None`` for an input that gets none; an expensive op may skip the gradient of an input for
-which ``self.needs_grad(i)`` is False). ``Function.apply`` does everything else: turning numbers
-into tensors, checking devices, recording the graph node with its scope, naming the op and the
-shapes when the arithmetic fails. Broadcast gradients are summed back to their input's shape
-by the backward pass, so op bodies hold only the math.
+(``None`` for an input that gets none; an op may skip the gradient of an input for which
+``self.needs_grad(i)`` is False; ``backward_into`` is an optional in-place variant).
+``Function.apply`` does everything else: turning numbers into tensors, checking devices,
+recording the graph node with its scope, naming the op and the shapes when the arithmetic
+fails. Broadcast gradients are summed back to their input's shape by the backward pass, so op
+bodies hold only the math.
 
 Every subclass registers itself in ``Function.registry`` under its ``name`` and lists ``cases``
 (input shapes and params) and its input ``domain``: the test suite gradchecks every registered
@@ -48,11 +49,18 @@ class Function:
     def needs_grad(self, i):
         """Whether input ``i`` wants a gradient; True when the op runs outside a recorded graph
         (a test calling ``forward``/``backward`` by hand), so skipping work is always safe."""
-        inputs = getattr(self, "inputs", ())
-        return i >= len(inputs) or inputs[i].requires_grad
+        try:
+            return self.inputs[i].requires_grad
+        except (AttributeError, IndexError):  # no recorded inputs
+            return True
 
     def forward(self, *arrays, **params):
         raise NotImplementedError
+
+    # Optional, for a one-input op whose gradient is mostly zeros (getitem): a method
+    # ``backward_into(dout, buffer)`` that adds dL/d(input) into ``buffer``, the backward pass's
+    # own gradient array of the input, so that all the slices of one tensor fill one array.
+    backward_into = None
 
     def backward(self, dout):
         raise NotImplementedError
@@ -79,9 +87,12 @@ class Function:
         ctx = object.__new__(cls)
         xp = ctx.xp = inputs[0]._xp
         ctx.saved = None
-        ctx.params = params
+        ctx.params = params or _NO_PARAMS  # most ops have none: one shared empty dict
         try:
-            if len(inputs) == 1:
+            n = len(inputs)
+            if n == 2:
+                data = ctx.forward(inputs[0].data, inputs[1].data, **params)
+            elif n == 1:
                 data = ctx.forward(inputs[0].data, **params)
             else:
                 data = ctx.forward(*[t.data for t in inputs], **params)
@@ -98,6 +109,9 @@ class Function:
             ctx.inputs = inputs
             return Tensor._node(data, device, xp, ctx, requires_grad, capture_origin())
         return Tensor._node(data, device, xp, None, False, capture_origin())
+
+
+_NO_PARAMS = {}  # the params of every op without any; ops only read their params
 
 
 def _as_tensors(op, inputs):

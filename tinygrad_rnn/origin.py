@@ -23,6 +23,16 @@ _CORE_FILES = tuple(os.path.join(_PACKAGE_DIR, name) for name in (
     "tensor.py", "function.py", "functional.py", "origin.py", "state.py", "ops" + os.sep))
 
 
+_KINDS = {}  # co_filename -> its kind, worked out once per file (capture runs on every op)
+
+
+def _kind_of(filename):
+    """``"user"``, ``"core"`` (the autograd machinery) or ``"library"`` (cells, unroll, ...)."""
+    kind = _KINDS[filename] = ("user" if not filename.startswith(_PACKAGE_DIR) else
+                               "core" if filename.startswith(_CORE_FILES) else "library")
+    return kind
+
+
 def capture():
     """Where the tensor being made comes from, or None when recording is off.
 
@@ -35,16 +45,16 @@ def capture():
     frame = sys._getframe(2)
     library = None
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR):
-            break
-        if library is None and not filename.startswith(_CORE_FILES):
-            library = (filename, frame.f_lineno, frame.f_code.co_name)
+        code = frame.f_code
+        filename = code.co_filename
+        kind = _KINDS.get(filename) or _kind_of(filename)
+        if kind == "user":
+            user = (filename, frame.f_lineno, code.co_name)
+            return user if library is None else user + library
+        if library is None and kind == "library":
+            library = (filename, frame.f_lineno, code.co_name)
         frame = frame.f_back
-    user = None if frame is None else (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
-    if library is None:
-        return user
-    return (user or ("<unknown>", 0, "?")) + library
+    return None if library is None else ("<unknown>", 0, "?") + library
 
 
 def describe(origin):

@@ -36,8 +36,10 @@ class Mul(Function):
         self.save(a=a, b=b)
         return a * b
 
-    def backward(self, dc):
-        return dc * self.saved["b"], dc * self.saved["a"]
+    def backward(self, dc):  # a constant factor (a mask, a number) needs no gradient
+        da = dc * self.saved["b"] if self.needs_grad(0) else None
+        db = dc * self.saved["a"] if self.needs_grad(1) else None
+        return da, db
 
 
 class Div(Function):
@@ -53,7 +55,7 @@ class Div(Function):
     def backward(self, dc):
         b, c = self.saved["b"], self.saved["c"]
         da = dc / b
-        return da, -da * c
+        return da, (-da * c if self.needs_grad(1) else None)
 
 
 class Neg(Function):
@@ -124,12 +126,13 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    """s = 1 / (1 + exp(-a));   dL/da = dL/ds * s * (1 - s)"""
+    """s = 1 / (1 + exp(-a)) = (1 + tanh(a / 2)) / 2;   dL/da = dL/ds * s * (1 - s)"""
     cases = [(((3, 4),), {})]
 
     def forward(self, a):
-        xp = self.xp
-        s = xp.exp(-xp.logaddexp(0, -a))  # stable for large |a|: never exp of a large number
+        s = self.xp.tanh(a * 0.5)  # the tanh form: stable for large |a| (no exp overflows) and fast
+        s += 1
+        s *= 0.5
         self.save(s=s)
         return s
 

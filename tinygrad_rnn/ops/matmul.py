@@ -16,8 +16,15 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, dc):
-        xp = self.xp
         a, b = self.saved["a"], self.saved["b"]
+        # a product with data (x_t @ W) needs no gradient for the data: skip that product
+        need_a, need_b = self.needs_grad(0), self.needs_grad(1)
+        if b.ndim == 2 and a.ndim >= 2:  # rows times one matrix (x_t W, or all steps' X W)
+            da = dc @ b.T if need_a else None
+            # for a batch of row blocks, dL/db = sum over blocks of a^T dL/dc: one product
+            db = a.reshape(-1, a.shape[-1]).T @ dc.reshape(-1, dc.shape[-1]) if need_b else None
+            return da, db
+        xp = self.xp
         a2 = a[None, :] if a.ndim == 1 else a          # a 1-D a is a row vector (1, n)
         b2 = b[:, None] if b.ndim == 1 else b          # a 1-D b is a column vector (n, 1)
         dc2 = dc
@@ -25,9 +32,8 @@ class MatMul(Function):
             dc2 = xp.expand_dims(dc2, -2 if b.ndim > 1 else 0)
         if b.ndim == 1:
             dc2 = xp.expand_dims(dc2, -1)
-        # a product with data (x_t @ W) needs no gradient for the data: skip that product
-        da = _as_shape(dc2 @ xp.swapaxes(b2, -1, -2), a.shape) if self.needs_grad(0) else None
-        db = _as_shape(xp.swapaxes(a2, -1, -2) @ dc2, b.shape) if self.needs_grad(1) else None
+        da = _as_shape(dc2 @ b2.swapaxes(-1, -2), a.shape) if need_a else None
+        db = _as_shape(a2.swapaxes(-1, -2) @ dc2, b.shape) if need_b else None
         return da, db
 
 

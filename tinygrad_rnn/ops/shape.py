@@ -32,11 +32,19 @@ class Transpose(Function):
         return (db.transpose(self.saved["inverse"]),)
 
 
+_BASIC_TYPES = {slice, int, type(None), type(Ellipsis)}
+
+
 def _normalise_index(xp, index):
     """Lists and tensors in an index become integer arrays (a boolean mask becomes the integer
     positions of its True entries, which the backward's ``add.at`` takes on every backend);
     says whether any advanced index is there."""
     items = index if isinstance(index, tuple) else (index,)
+    for item in items:
+        if type(item) not in _BASIC_TYPES:
+            break
+    else:  # slices and ints only (the LSTM's gates, a step of a sequence): nothing to convert
+        return items, False
     out, advanced = [], False
     for item in items:
         if hasattr(item, "_ctx"):  # a Tensor used as an index
@@ -74,13 +82,17 @@ class GetItem(Function):
         return a[index]
 
     def backward(self, db):
-        xp, saved = self.xp, self.saved
-        da = xp.zeros(saved["shape"], dtype=db.dtype)
-        if saved["advanced"]:
-            xp.add.at(da, saved["index"], db)
-        else:
-            da[saved["index"]] = db
+        da = self.xp.zeros(self.saved["shape"], dtype=db.dtype)
+        self.backward_into(db, da)
         return (da,)
+
+    def backward_into(self, db, da):
+        """da[index] += dL/db: ``Tensor.backward`` passes its own gradient array of a, so the
+        slices of one tensor (the LSTM's gates, the steps of a [T, B, I] input) share one."""
+        if self.saved["advanced"]:
+            self.xp.add.at(da, self.saved["index"], db)
+        else:
+            da[self.saved["index"]] += db
 
 
 class Concat(Function):

@@ -10,3 +10,6 @@ from .gru import GRUCell  # noqa: F401
 from .unroll import unroll  # noqa: F401
 from .stacking import BiRNN, Stacked  # noqa: F401
 from .patterns import Acceptor, EncoderDecoder, Transducer  # noqa: F401
+
+__all__ = ["RNNCell", "ElmanCell", "LSTMCell", "GRUCell", "unroll", "BiRNN", "Stacked",
+           "Acceptor", "Transducer", "EncoderDecoder"]

@@ -9,6 +9,7 @@ A cell is two functions of the lecture:
 ``cell(state, x)`` returns ``(s_t, y_t)``; ``unroll`` applies it once per time step.
 """
 import math
+import numbers
 
 import numpy
 
@@ -38,9 +39,9 @@ class RNNCell(Module):
 
     def __init__(self, input_size, hidden_size, dtype="float64", device="cpu"):
         for what, n in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"{type(self).__name__}: {what} must be a positive int, got {n!r}")
-        self.input_size, self.hidden_size = input_size, hidden_size
+        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.dtype, self.device = numpy.dtype(dtype), device
 
     @property
@@ -53,7 +54,8 @@ class RNNCell(Module):
         return uniform(shape, 1 / math.sqrt(self.hidden_size), name, self.dtype, self.device)
 
     def _zeros(self, batch_size, name):
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or \
+                batch_size < 1:
             raise ValueError(f"{type(self).__name__}.initial_state: batch_size must be a positive "
                              f"int, got {batch_size!r}")
         return Tensor(numpy.zeros((batch_size, self.hidden_size)), name=name, dtype=self.dtype,

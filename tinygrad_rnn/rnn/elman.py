@@ -26,7 +26,7 @@ class ElmanCell(RNNCell):
             raise ValueError(f"ElmanCell: activation must be one of {_ACTIVATIONS}, "
                              f"got {activation!r}")
         self.activation = activation
-        self.W_x = self._uniform((input_size, hidden_size), "W^x")
+        self.W_x = self._uniform((self.input_size, hidden_size), "W^x")
         self.W_s = self._uniform((hidden_size, hidden_size), "W^s")
         self.b = self._uniform((hidden_size,), "b")
 

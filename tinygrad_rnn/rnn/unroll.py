@@ -14,14 +14,14 @@ tensors. Scopes tell renderers and the debugger which node belongs to which step
 t counts from 1; ``label`` is ``labels[t-1]`` (e.g. the word) or None; ``position`` is the
 index of the word the step reads (t, except in BiRNN's backward direction).
 """
-import contextlib
-import gc
-
 import numpy
 
 from ..errors import ShapeError
 from ..state import scope
-from ..tensor import Tensor
+from ..tensor import Tensor, collector_paused
+
+# the name other per-step loops may use (notes/rnn_conventions.md)
+_collector_paused = collector_paused
 
 
 def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
@@ -52,7 +52,7 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
             raise ValueError(f"unroll: got {len(labels)} labels for a sequence of {T} steps")
     positions = range(1, T + 1) if positions is None else list(positions)
     masks = None if lengths is None else _masks(lengths, T, batch)
-    with scope(cell.kind, kind=cell.kind), _collector_paused():
+    with scope(cell.kind, kind=cell.kind), collector_paused():
         with scope("t=0", t=0, label=None, position=0):
             state = cell.initial_state(batch) if state is None else _check_state(cell, state, batch)
         states, ys = [state], []
@@ -74,21 +74,6 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
             states.append(state)
             ys.append(y)
     return ys, states
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Pause Python's cycle collector while the graph grows. The graph has no reference cycles
-    (references point one way: output -> op -> inputs), so reference counting frees it; the
-    collector would only walk the growing graph again and again (measured: it doubled the
-    forward time of a 2000-step LSTM). It resumes, with its counts, when the loop ends."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _carry(m, new, old):

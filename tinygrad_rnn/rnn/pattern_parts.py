@@ -1,6 +1,6 @@
 """What the usage patterns (``patterns.py``) share: running a cell, BiRNN or Stacked in one way,
 checking ids, lengths and targets with messages that name the problem, the per-step embedding
-lookups and the per-step loss terms, each in the scopes listed in notes/patterns_conventions.md.
+lookups and the per-step loss terms, each in the scopes listed in docs/scopes_patterns.md.
 """
 import numpy
 

@@ -9,7 +9,7 @@ and a ``loss``:
 The ``rnn`` of a pattern is a cell (``ElmanCell``, ``LSTMCell``, ``GRUCell``), a ``BiRNN`` or a
 ``Stacked``. Ids are time first, ``[T, B]`` (as ``tr.data.pad_batch`` makes them), with
 ``lengths`` ``[B]`` for padded batches. The scopes that the embedding, output and loss nodes get
-are listed in notes/patterns_conventions.md (per step: ``embed/t=k``, ``output/t=k``,
+are listed in docs/scopes_patterns.md (per step: ``embed/t=k``, ``output/t=k``,
 ``loss/t=k``; the total loss: ``loss``).
 """
 import numpy

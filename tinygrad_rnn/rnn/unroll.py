@@ -20,7 +20,7 @@ from ..errors import ShapeError
 from ..state import scope
 from ..tensor import Tensor, collector_paused
 
-# the name other per-step loops may use (notes/rnn_conventions.md)
+# the name other per-step loops may use (docs/scopes_rnn.md)
 _collector_paused = collector_paused
 
 

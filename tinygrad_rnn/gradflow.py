@@ -14,11 +14,12 @@ a product of T - t Jacobians, each of norm at most ||W^s|| (tanh' <= 1): it shri
 geometrically with the distance T - t. For the LSTM the state is the pair (c_t, h_t) and the norm
 is that of both parts together, sqrt(||dL/dc_t||² + ||dL/dh_t||²).
 """
+import io
 import os
-import tempfile
 
 import numpy
 
+from .files import atomic_write
 from .rnn import ElmanCell, GRUCell, LSTMCell, unroll
 from .tensor import Tensor
 
@@ -126,14 +127,7 @@ def save_figure(fig, path):
     if suffix not in PLOT_FORMATS:
         raise ValueError(f"unknown output suffix {suffix or '(none)'!r} in {path!r}; use one of "
                          f"{' '.join(PLOT_FORMATS)}")
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=suffix[1:], dpi=120)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=suffix[1:], dpi=120)
+    atomic_write(path, buffer.getvalue())
     return path

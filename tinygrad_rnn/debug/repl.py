@@ -94,7 +94,7 @@ class Repl:
         self.last = line
         try:
             handler(arg.strip())
-        except (ValueError, KeyError, OSError) as exc:
+        except (ValueError, KeyError, OSError, RuntimeError) as exc:
             self.failures += 1
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
             self.say(f"*** {message}")

@@ -1,2 +1,2 @@
 """Drawing the recorded graph with Graphviz: ``tr.draw`` and ``tr.render``."""
-from .api import draw, render  # noqa: F401
+from .api import draw, render, write_graph  # noqa: F401

@@ -12,8 +12,8 @@ rename, so a failed render leaves no half-written file.
 import os
 import shutil
 import subprocess
-import tempfile
 
+from ..files import atomic_write
 from .graph import RecordedGraph
 from .hooks import Hooks
 
@@ -102,23 +102,6 @@ def dot_available():
     return shutil.which("dot") is not None
 
 
-def _atomic_write(path, data):
-    """Write bytes to a temporary file next to ``path``, then rename it into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.splitext(path)[1], dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)         # mkstemp makes 0600 files; give the usual 0666 & ~umask
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def check_path(path):
     """Raise ValueError for an unknown suffix or a folder that does not exist or is not writable."""
     path = os.fspath(path)
@@ -143,19 +126,21 @@ def render(root, path, timeout=120, keep_dot=True, **draw_options):
     ``.dot``), then ``dot`` lays it out with ``timeout`` seconds. Without Graphviz's ``dot``
     only ``.dot``/``.gv`` work; the others raise ``RuntimeError`` saying how to install it.
     """
+    return write_graph(draw(root, **draw_options), path, timeout=timeout, keep_dot=keep_dot)
+
+
+def write_graph(graph, path, timeout=120, keep_dot=True):
+    """Write a ``graphviz.Digraph`` (from ``draw``, a debugger frame, ...) as ``render`` does."""
     path = os.fspath(path)
     suffix = check_path(path)
     if suffix not in (".dot", ".gv") and not dot_available():
         raise RuntimeError(f"render: cannot write {path!r}: {INSTALL}")
-    source = draw(root, **draw_options).source.encode("utf-8")
+    source = graph.source.encode("utf-8")
     if suffix in (".dot", ".gv"):
-        _atomic_write(path, source)
-        return path
+        return atomic_write(path, source)
     if keep_dot:
-        _atomic_write(os.path.splitext(path)[0] + ".dot", source)
-    image = layout(source, suffix[1:], timeout)
-    _atomic_write(path, image)
-    return path
+        atomic_write(os.path.splitext(path)[0] + ".dot", source)
+    return atomic_write(path, layout(source, suffix[1:], timeout))
 
 
 def layout(source, fmt="svg", timeout=120):

@@ -198,3 +198,15 @@ def output_layer(in_features, out_features, dtype, device):
     layer = Linear(in_features, out_features, dtype=dtype, device=device)
     layer.W.name, layer.b.name = "W^z", "b^z"
     return layer
+
+
+def per_step_logits(output, ys, labels):
+    """z_t = output(y_t) for every step, each in scope ``output`` > ``t=k`` (named ``z_t``)."""
+    logits = []
+    with scope("output", kind="output"):
+        for t, (y, label) in enumerate(zip(ys, labels), start=1):
+            with scope(f"t={t}", t=t, label=label, position=t):
+                z = output(y)
+                z.name = "z_t"
+                logits.append(z)
+    return logits

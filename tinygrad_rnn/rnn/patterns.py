@@ -21,7 +21,8 @@ from ..state import no_grad, scope
 from ..tensor import Tensor
 from .base import RNNCell
 from .pattern_parts import (IGNORE, PatternBase, check_ids, check_labels, check_lengths,
-                            masked_targets, output_layer, run_rnn, summary_state, top_layer)
+                            masked_targets, output_layer, per_step_logits, run_rnn,
+                            summary_state, top_layer)
 from .stacking import BiRNN
 
 
@@ -95,14 +96,7 @@ class Transducer(PatternBase):
         labels = check_labels(labels, T, where)
         ys, final = run_rnn(self.rnn, self._embed(inputs, labels), state=state, labels=labels,
                             lengths=lengths)
-        logits = []
-        with scope("output", kind="output"):
-            for t, (y, label) in enumerate(zip(ys, labels), start=1):
-                with scope(f"t={t}", t=t, label=label, position=t):
-                    z = self.output(y)
-                    z.name = "z_t"
-                    logits.append(z)
-        return logits, final
+        return per_step_logits(self.output, ys, labels), final
 
     def forward(self, inputs, lengths=None, state=None, labels=None):
         """T logits z_t, each ``[B, num_tags]``."""
@@ -182,17 +176,10 @@ class EncoderDecoder(Module):
                              f"target {B}")
         lengths = check_lengths(tgt_lengths, T, B, where, "tgt_lengths")
         labels = check_labels(labels, T, where)
-        logits = []
         with scope("decoder", kind="decoder"):
             ys, _ = run_rnn(self.decoder.rnn, self.decoder._embed(ids, labels), state=state,
                             labels=labels, lengths=lengths)
-            with scope("output", kind="output"):
-                for t, (y, label) in enumerate(zip(ys, labels), start=1):
-                    with scope(f"t={t}", t=t, label=label, position=t):
-                        z = self.output(y)
-                        z.name = "z_t"
-                        logits.append(z)
-        return logits
+            return per_step_logits(self.output, ys, labels)
 
     def loss(self, src, tgt, src_lengths=None, tgt_lengths=None):
         """``tgt`` ``[T', B]`` holds each target sequence from its start token to its end token

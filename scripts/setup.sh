@@ -14,7 +14,16 @@ fi
 
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -m venv .venv
+    if ! "$PYTHON" -m venv .venv >/dev/null 2>&1; then
+        # Debian's own python3 ships venv separately (package python3-venv)
+        echo "setup: installing Debian's python3-venv" >&2
+        rm -rf .venv
+        SUDO=""
+        [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+        "$PYTHON" -m venv .venv
+    fi
 fi
 # Reinstall only when the package's requirements changed.
 stamp=".venv/.installed-$(cksum pyproject.toml | cut -d' ' -f1)"

@@ -4,12 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+apt_install() {  # Debian packages, as root or through sudo
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 if ! command -v dot >/dev/null 2>&1; then
     echo "setup: installing Graphviz (Debian package 'graphviz') for the 'dot' program" >&2
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq graphviz >/dev/null
+    apt_install graphviz
 fi
 
 PYTHON="${PYTHON:-python3}"
@@ -18,10 +22,7 @@ if [ ! -x .venv/bin/python ]; then
         # Debian's own python3 ships venv separately (package python3-venv)
         echo "setup: installing Debian's python3-venv" >&2
         rm -rf .venv
-        SUDO=""
-        [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+        apt_install python3-venv
         "$PYTHON" -m venv .venv
     fi
 fi

@@ -297,14 +297,18 @@ def collector_paused():
             gc.enable()
 
 
-def topological_order(root):
-    """The nodes of ``root``'s graph that require grad, each after all its inputs.
+def topological_order(roots, requires_grad_only=True):
+    """The nodes of the graph behind ``roots`` (a tensor or a list of them), each after all of
+    its inputs: those that require grad (what ``backward`` visits), or with
+    ``requires_grad_only=False`` every node (leaves and constants too: what drawings show).
 
     Iterative depth-first search with an explicit stack (no recursion limit): a node is appended
     once all of its inputs have been appended.
     """
+    if isinstance(roots, Tensor):
+        roots = (roots,)
     order, visited = [], set()
-    stack = [(root, False)]
+    stack = [(root, False) for root in reversed(roots)]
     pop, push = stack.pop, stack.append
     while stack:
         node, expanded = pop()
@@ -316,7 +320,7 @@ def topological_order(root):
             ctx = node._ctx
             if ctx is not None:
                 for inp in reversed(ctx.inputs):
-                    if inp.requires_grad and inp not in visited:
+                    if inp not in visited and (inp.requires_grad or not requires_grad_only):
                         push((inp, False))
     return order
 

@@ -11,6 +11,7 @@ import heapq
 import math
 
 from ..function import sum_to_shape
+from ..tensor import topological_order
 
 
 def step_of(node):
@@ -27,22 +28,9 @@ def forward_order(root):
 
     A topological order that replays the computation step by step: among the nodes whose inputs
     are ready, the one of the earliest time step goes first, ties in depth-first order; leaves
-    come first of all. (Plain
-    depth-first order would compute x_6 W^x before s_1.) Iterative: no recursion limit.
+    come first of all. (Plain depth-first order would compute x_6 W^x before s_1.)
     """
-    post, visited, stack = [], set(), [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            post.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for inp in reversed(node.inputs):
-            if inp not in visited:
-                stack.append((inp, False))
+    post = topological_order(root, requires_grad_only=False)
     position = {node: i for i, node in enumerate(post)}
     waiting, consumers = {}, {}
     for node in post:

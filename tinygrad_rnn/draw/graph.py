@@ -14,6 +14,7 @@ application, or a per-step output layer or loss). Units opened inside the same e
 """
 import math
 
+from ..tensor import topological_order
 from .hooks import Hooks
 
 CELL_KINDS = ("elman", "lstm", "gru", "cell")   # scope kinds that unroll opens around its steps
@@ -112,7 +113,8 @@ class RecordedGraph:
     def __init__(self, roots, hooks=None):
         self.hooks = hooks if hooks is not None else Hooks()   # tr.draw's per-node options
         self.roots = flatten_roots(roots)
-        self.nodes, self.number = self._walk(self.roots)
+        self.nodes = topological_order(self.roots, requires_grad_only=False)
+        self.number = {node: i for i, node in enumerate(self.nodes)}
         self.consumers = [[] for _ in self.nodes]
         for i, node in enumerate(self.nodes):
             for j in self.input_numbers(i):
@@ -120,27 +122,6 @@ class RecordedGraph:
                     self.consumers[j].append(i)
         self.root_numbers = {self.number[r] for r in self.roots}
         self._group_units()
-
-    @staticmethod
-    def _walk(roots):
-        order, number = [], {}
-        expanded = set()
-        stack = [(r, False) for r in reversed(roots)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                if node not in number:
-                    number[node] = len(order)
-                    order.append(node)
-                continue
-            if node in number or node in expanded:
-                continue
-            expanded.add(node)
-            stack.append((node, True))
-            for inp in reversed(node.inputs):
-                if inp not in number:
-                    stack.append((inp, False))
-        return order, number
 
     def grad_norm(self, t):
         """||dL/dt||_2 as the picture shows it (``grads=`` of tr.draw, else ``t.grad``)."""

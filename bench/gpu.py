@@ -32,7 +32,7 @@ def make_step(device, batch, hidden, steps_t, input_size, dtype):
     rng = numpy.random.default_rng(0)
     xs = [tr.Tensor(rng.standard_normal((batch, input_size)), dtype=dtype, device=device)
           for _ in range(steps_t)]
-    target = tr.Tensor(numpy.zeros((batch, hidden)), dtype=dtype, device=device)
+    target = tr.Tensor(numpy.zeros((steps_t, batch, hidden)), dtype=dtype, device=device)
 
     def step():
         opt.zero_grad()

@@ -61,7 +61,7 @@ def test_non_float_dtype_with_requires_grad():
         tr.Tensor([1, 2], dtype="int64", requires_grad=True)
     with pytest.raises(TypeError, match=r"'ids'.*bool"):
         tr.Tensor([True], dtype=bool, requires_grad=True, name="ids")
-    with pytest.raises(tr.DTypeError, match=r"cannot make a float64 array from str"):
+    with pytest.raises(tr.DTypeError, match=r"cannot make an array from str"):
         tr.Tensor("hello")
 
 
@@ -108,7 +108,7 @@ def test_cross_entropy_bad_targets():
 
 def test_pow_exponent_must_be_a_number():
     x = tr.Tensor([1.0])
-    with pytest.raises(TypeError, match="exponent must be a Python number"):
+    with pytest.raises(TypeError, match="exponent must be a real number"):
         x ** x
 
 
@@ -126,7 +126,7 @@ def test_load_state_dict_checks_everything_before_changing_anything():
         ({"W": good["W"]}, r"missing key 'b'"),
         ({**good, "extra": numpy.zeros(1)}, r"unexpected key 'extra'"),
         ({"W": numpy.zeros((2, 3)), "b": good["b"]},
-         r"'W' has shape \(2, 3\), the parameter \(3, 2\)"),
+         r"'W' has shape \(2, 3\), expected \(3, 2\)"),
         ({"W": good["W"], "b": "zeros"}, r"'b'.*cannot make"),
     ]:
         with pytest.raises(ValueError, match=pattern) as info:
@@ -148,7 +148,7 @@ def test_embedding_and_linear_input_errors():
 
 def test_optimizer_arguments():
     p = tr.Tensor([1.0], requires_grad=True)
-    with pytest.raises(ValueError, match="lr must be positive"):
+    with pytest.raises(ValueError, match="lr must be a finite number > 0, got 0"):
         tr.optim.SGD([p], lr=0)
     with pytest.raises(ValueError, match="empty parameter list"):
         tr.optim.Adam([])

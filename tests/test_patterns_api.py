@@ -127,11 +127,13 @@ def test_encoder_decoder_teacher_forcing_matches_numpy():
 def test_generate_stops_at_the_end_token_or_max_len():
     model = small_seq2seq()
     end, start = 2, 1
-    model.output.b.data[:] = 0.0
-    model.output.W.data[:] = 0.0
-    model.output.b.data[end] = 10.0           # the end token is always the most likely
+    bias = numpy.zeros(model.output.b.shape)
+    model.output.W.assign(numpy.zeros(model.output.W.shape))
+    bias[end] = 10.0                           # the end token is always the most likely
+    model.output.b.assign(bias)
     assert model.generate(IDS, 5, end, start, LENGTHS) == [[], [], []]
-    model.output.b.data[4] = 20.0             # now token 4, and never the end token
+    bias[4] = 20.0                             # now token 4, and never the end token
+    model.output.b.assign(bias)
     assert model.generate(IDS, 5, end, start, LENGTHS) == [[4] * 5] * 3
 
 

@@ -7,11 +7,15 @@
 """
 __version__ = "0.1.0"
 
-from .errors import DeviceError, DTypeError, GradcheckError, ShapeError  # noqa: F401
+from .errors import (DeviceError, DTypeError, GradcheckError, ShapeError,  # noqa: F401
+                     StaleValueError, StateDictKeyError, TooLargeError)
 from .state import Scope, is_grad_enabled, no_grad, scope  # noqa: F401
-from .tensor import Tensor, topological_order  # noqa: F401
+from .tensor import Tensor  # noqa: F401
+from .autograd import BackwardHook, topological_order  # noqa: F401
 from .function import Function  # noqa: F401
-from .functional import concat, cross_entropy, log_softmax, mse, softmax, split, stack  # noqa: F401
+from .functional import (concat, cross_entropy, log_softmax, mse, softmax, split,  # noqa: F401
+                         stack, unstack)
+from . import autograd  # noqa: F401
 from .gradcheck import gradcheck  # noqa: F401
 from .random import manual_seed  # noqa: F401
 from . import nn, optim  # noqa: F401

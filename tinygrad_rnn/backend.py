@@ -1,17 +1,24 @@
-"""Which array module (NumPy or CuPy) holds a tensor's data, and moving data between devices.
+"""Which array module (NumPy or CuPy) holds a tensor's data, and turning user data into arrays.
 
 Op code never imports numpy to compute: it asks its inputs' device for the array module
 (``self.xp`` inside a ``Function``), so one implementation serves the CPU and the GPU.
+
+``as_array`` is the one door through which outside data (lists, numbers, NumPy or CuPy arrays)
+becomes a tensor's array: it accepts real numbers only (bool, int, float) and refuses a value
+that would not survive the conversion (a complex number losing its imaginary part, 300 in an
+int8, 1e6 in a float16, 1.5 in an int64) with a ``DTypeError`` that says so.
 """
+import math
+
 import numpy
 
-from .errors import DeviceError, DTypeError
+from .errors import DeviceError, DTypeError, TooLargeError
 
 CPU = "cpu"
 CUDA = "cuda"
 _modules = {CPU: numpy}
 _FLOAT_DTYPES = ("float16", "float32", "float64")
-
+_REAL_KINDS = "biuf"  # bool, signed and unsigned int, float
 
 _INSTALL = "pip install 'tinygrad-rnn[gpu]'"
 
@@ -38,7 +45,7 @@ def _load_cupy():
 
 def array_module(device):
     """The array module (``numpy`` or ``cupy``) for a device name."""
-    module = _modules.get(device)
+    module = _modules.get(device) if isinstance(device, str) else None
     if module is None:
         if device != CUDA:
             known = ", ".join(repr(d) for d in sorted(set(_modules) | {CUDA}))
@@ -68,14 +75,6 @@ def available_devices():
     return devices
 
 
-def device_of(array):
-    """The device name that owns a backend array."""
-    for name, module in _modules.items():
-        if isinstance(array, module.ndarray):
-            return name
-    return CPU
-
-
 def to_numpy(array):
     """A host NumPy copy of any backend array."""
     if isinstance(array, numpy.ndarray):
@@ -85,24 +84,112 @@ def to_numpy(array):
     return numpy.array(array)
 
 
-def as_array(data, dtype, device):
-    """``data`` (list, scalar, array of any backend) as an array of ``dtype`` on ``device``."""
+_set_flags = numpy.ndarray.setflags
+
+
+def freeze(array):
+    """Make ``array`` read-only where the backend can (NumPy), so that a write into a tensor's
+    values fails at the write instead of changing a value saved for the backward pass. CuPy
+    arrays have no such flag; there, versions (``Tensor.assign``) catch deliberate changes."""
+    if isinstance(array, numpy.ndarray):
+        _set_flags(array, False)
+    return array
+
+
+def as_array(data, dtype=None, device=CPU, copy=False, who="Tensor"):
+    """``data`` (a list, a number, an array of any backend) as an array of real numbers of
+    ``dtype`` (None: its own) on ``device``. ``copy=True``: never shares memory with ``data``.
+    Errors name ``who`` (e.g. ``"Tensor 'W'"``, ``"mul"``) and what was wrong."""
     xp = array_module(device)
+    if data is None or isinstance(data, (str, bytes, dict, set, frozenset)):
+        raise DTypeError(f"{who}: cannot make an array from {type(data).__name__}"
+                         f"{'' if data is None else ' ' + _short(data)}: give numbers (a number, "
+                         "a nested list of numbers, or an array)")
     if xp is numpy and not isinstance(data, numpy.ndarray) and hasattr(data, "get"):
         data = data.get()  # a GPU array comes to the host explicitly
+    target = None if dtype is None else _dtype(dtype, who)
     try:
-        return xp.asarray(data, dtype=dtype)
+        source = xp.asarray(data)
+        _check_kind(source.dtype, who, "values")
+        if target is None or target == source.dtype:
+            owns = source is not data and getattr(source, "base", None) is None
+            return source.copy() if copy and not owns else source
+        _check_kind(target, who, "dtype")
+        if target.kind != "f":
+            _check_fits(source, target, who, xp)
+        result = source.astype(target)
+        if source.dtype.kind == "f" and target.itemsize < source.dtype.itemsize:
+            _check_overflow(source, result, who, xp)
+        return result
+    except MemoryError as exc:
+        raise TooLargeError(f"{who}: {too_large_text(getattr(exc, 'shape', None), target)} "
+                            f"({exc})") from None
     except (TypeError, ValueError) as exc:
-        wanted = "" if dtype is None else f"{_dtype_name(dtype)} "
-        raise DTypeError(f"Tensor: cannot make a {wanted}array from {type(data).__name__}: "
-                         f"{exc}") from None
+        if isinstance(exc, DTypeError):
+            raise
+        raise DTypeError(f"{who}: cannot make an array from {type(data).__name__}: {exc}") from None
 
 
-def _dtype_name(dtype):
+def _dtype(dtype, who):
     try:
-        return numpy.dtype(dtype).name
+        return numpy.dtype(dtype)
     except TypeError:
-        return repr(dtype)
+        raise DTypeError(f"{who}: unknown dtype {dtype!r}; use 'float64', 'float32', 'int64' or "
+                         "'bool'") from None
+
+
+def _check_kind(dtype, who, what):
+    if dtype.kind not in _REAL_KINDS:
+        hint = " (take .real, or abs(), first)" if dtype.kind == "c" else ""
+        raise DTypeError(f"{who}: {dtype.name} {what} are not supported; tensors hold real "
+                         f"numbers (bool, int or float){hint}")
+
+
+def _check_overflow(source, result, who, xp):
+    """Finite floats must stay finite in a smaller float (1e6 overflows a float16)."""
+    if source.size and not bool(xp.isfinite(result).all()):
+        finite = xp.isfinite(source)
+        if bool((finite & ~xp.isfinite(result)).any()):
+            raise DTypeError(f"{who}: values up to {float(abs(source[finite]).max()):g} do not fit "
+                             f"in {result.dtype.name} (largest "
+                             f"{float(numpy.finfo(result.dtype).max):g})")
+
+
+def _check_fits(source, target, who, xp):
+    """Refuse a conversion to int or bool that would change values: fractions, non-finite or
+    out-of-range numbers into an int, numbers other than 0 and 1 into a bool."""
+    if source.size == 0 or numpy.can_cast(source.dtype, target, "safe"):
+        return
+    if target.kind == "b":
+        if not bool(((source == 0) | (source == 1)).all()):
+            raise DTypeError(f"{who}: only 0 and 1 can become bool; compare instead (x != 0)")
+        return
+    if source.dtype.kind == "f" and not bool((xp.floor(source) == source).all()):
+        raise DTypeError(f"{who}: {target.name} cannot hold fractions or non-finite numbers "
+                         "(round them first, or use a float dtype)")
+    info = numpy.iinfo(target)
+    low, high = float(source.min()), float(source.max())
+    if low < info.min or high > info.max:
+        raise DTypeError(f"{who}: values from {low:g} to {high:g} do not fit in {target.name} "
+                         f"({info.min} to {info.max})")
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def too_large_text(shape, dtype):
+    """``"a (100000, 100000) float64 array would need 74.5 GiB: too large"``."""
+    if shape is None:
+        return "the array asked for is too large for this machine's memory"
+    itemsize = numpy.dtype(dtype if dtype is not None else "float64").itemsize
+    size = math.prod(int(n) for n in shape) * itemsize
+    unit = next((u for u, f in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20))
+                 if size >= f), "KiB")
+    amount = size / {"TiB": 2 ** 40, "GiB": 2 ** 30, "MiB": 2 ** 20, "KiB": 2 ** 10}[unit]
+    return (f"a {tuple(int(n) for n in shape)} {numpy.dtype(dtype or 'float64').name} array would "
+            f"need {amount:.3g} {unit}: too large for this machine's memory")
 
 
 def is_float(dtype):

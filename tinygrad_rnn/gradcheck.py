@@ -1,4 +1,6 @@
 """``gradcheck``: analytic gradients against central finite differences, in float64."""
+import contextlib
+
 import numpy
 
 from . import backend
@@ -7,16 +9,33 @@ from .state import no_grad
 from .tensor import Tensor
 
 
-def _scalar(out, projection):
-    """The output reduced to one number: itself if scalar, else a fixed random projection."""
-    return out if projection is None else (out * projection).sum()
+def _scalar(out, projections):
+    """The output reduced to one number: itself if scalar, else a fixed random projection (an
+    op with several outputs: the sum of one projection per output)."""
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    total = None
+    for o, p in zip(outs, projections):
+        term = o if p is None else (o * p).sum()
+        total = term if total is None else total + term
+    return total
+
+
+def _projections(out):
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    if not outs or not all(isinstance(o, Tensor) for o in outs):
+        raise TypeError(f"gradcheck: fn must return a Tensor (or a tuple of them), got "
+                        f"{type(out).__name__}")
+    rng = numpy.random.default_rng(1234)
+    single = len(outs) == 1
+    return [None if single and o.size == 1 else
+            Tensor(rng.standard_normal(o.shape), device=o.device) for o in outs]
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     """Check ``fn(*inputs)``'s gradients for every input that requires grad.
 
     Returns True, or raises ``GradcheckError`` naming the input, the worst index and both values.
-    The inputs' own ``.grad`` is left as it was.
+    The inputs' own ``.grad`` (and values) are left as they were.
     """
     inputs = list(inputs)
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -29,19 +48,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     kept_grads = [inputs[i].grad for i in checked]
     try:
         out = fn(*inputs)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-        projection = None
-        if out.data.size != 1:
-            rng = numpy.random.default_rng(1234)
-            projection = Tensor(rng.standard_normal(out.shape), device=out.device)
+        projections = _projections(out)
         for i in checked:
             inputs[i].grad = None
-        _scalar(out, projection).backward()
+        _scalar(out, projections).backward()
         for i in checked:
             x = inputs[i]
             analytic = backend.to_numpy(x.grad) if x.grad is not None else numpy.zeros(x.shape)
-            numeric = _finite_differences(fn, inputs, x, projection, eps)
+            numeric = _finite_differences(fn, inputs, x, projections, eps)
             _compare(analytic, numeric, i, x, atol, rtol)
     finally:
         for i, g in zip(checked, kept_grads):
@@ -49,28 +63,35 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     return True
 
 
-def _finite_differences(fn, inputs, x, projection, eps):
-    numeric = numpy.zeros(x.shape)
-    kept = x.data
-    x.data = kept.copy()  # contiguous and writeable, so that ``flat`` is a view of x's data
-    flat = x.data.reshape(-1)
+@contextlib.contextmanager
+def perturbing(tensor):
+    """For finite differences: a writeable copy of ``tensor``'s values, used by ``tensor`` for
+    the duration of the block (only under ``no_grad``, so no graph records it); the original
+    array comes back afterwards, unchanged, so nothing recorded before goes stale. Yields the
+    copy, flattened: write ``flat[k] = value`` and evaluate."""
+    kept = tensor._data
+    work = tensor._xp.array(kept)  # contiguous and writeable
+    tensor._data = work
     try:
-        _perturb(fn, inputs, flat, numeric.reshape(-1), projection, eps)
+        with no_grad():
+            yield work.reshape(-1)
     finally:
-        x.data = kept
-    return numeric
+        tensor._data = kept
 
 
-def _perturb(fn, inputs, flat, numeric, projection, eps):
-    with no_grad():
+def _finite_differences(fn, inputs, x, projections, eps):
+    numeric = numpy.zeros(x.shape)
+    flat_numeric = numeric.reshape(-1)
+    with perturbing(x) as flat:
         for k in range(flat.size):
             original = flat[k].item()
             flat[k] = original + eps
-            plus = _scalar(fn(*inputs), projection).item()
+            plus = _scalar(fn(*inputs), projections).item()
             flat[k] = original - eps
-            minus = _scalar(fn(*inputs), projection).item()
+            minus = _scalar(fn(*inputs), projections).item()
             flat[k] = original
-            numeric[k] = (plus - minus) / (2 * eps)
+            flat_numeric[k] = (plus - minus) / (2 * eps)
+    return numeric
 
 
 def _compare(analytic, numeric, i, x, atol, rtol):

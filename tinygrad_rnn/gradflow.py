@@ -40,9 +40,13 @@ def make_cell(kind, input_size=8, hidden_size=32, gate_bias=None):
     if gate_bias is not None and kind != "elman":
         H = hidden_size
         bias = cell.b if kind == "lstm" else cell.b_x   # block 1: LSTM's f (i,f,g,o), GRU's z
-        bias.data[H:2 * H] = gate_bias
+        values = bias.numpy()
+        values[H:2 * H] = gate_bias
+        bias.assign(values)
         if kind == "gru":
-            cell.b_h.data[H:2 * H] = 0.0
+            values = cell.b_h.numpy()
+            values[H:2 * H] = 0.0
+            cell.b_h.assign(values)
     return cell
 
 

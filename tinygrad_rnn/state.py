@@ -1,4 +1,5 @@
-"""Global recording state: whether ops record a graph (``no_grad``) and the open scopes.
+"""Global recording state: whether ops record a graph (``no_grad``), the open scopes, the
+backward hooks active in a ``with hook:`` block, and the generation counter of ``assign``.
 
 ``tr.scope`` is how the graph knows its time steps: ``unroll`` opens one scope per step, and
 every tensor made inside is tagged with the path of open scopes.
@@ -7,11 +8,15 @@ import contextlib
 
 
 class _State:
-    __slots__ = ("grad_enabled", "scope")
+    __slots__ = ("grad_enabled", "scope", "hooks", "generation")
 
     def __init__(self):
         self.grad_enabled = True
         self.scope = ()
+        self.hooks = ()        # BackwardHook objects watching every backward pass
+        # Goes up by one whenever any tensor's values are replaced (Tensor.assign). An op
+        # records it; when it is unchanged at backward time, none of the op's inputs changed.
+        self.generation = 0
 
 
 STATE = _State()

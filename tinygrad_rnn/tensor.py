@@ -1,46 +1,48 @@
 """``Tensor``: an array, the op that made it and its input tensors, and ``backward``.
 
-Every op on tensors records a node (see ``function.py``); ``backward`` walks the recorded graph in
-reverse topological order and applies each op's vector-Jacobian product. Walking is iterative
-(an explicit stack), so an RNN unrolled over thousands of steps backprops without recursion.
+Every op on tensors records a node (see ``function.py``); ``backward`` runs the backward pass
+(``autograd.py``) over the recorded graph.
+
+A tensor's array is never changed in place. On the CPU it is read-only, so ``W.data[0] = 1``
+fails at the write. To give a tensor new values on purpose (an optimizer step, loading
+weights), ``assign`` replaces its array and counts a new version: arrays that ops saved for the
+backward pass keep the values the forward pass used, and a backward pass over a graph that used
+the old version refuses to run (``StaleValueError``) instead of mixing old and new values.
 """
-import contextlib
-import gc
+import numbers
 
-import numpy
-
-from . import backend
-from .errors import DTypeError, ShapeError
+from . import backend, ops
+from .autograd import backpropagate, collector_paused, topological_order  # noqa: F401
+from .errors import DTypeError, ShapeError, describe
+from .function import Node
 from .origin import capture as capture_origin
 from .state import STATE
 
-DEFAULT_DTYPE = numpy.float64
+DEFAULT_DTYPE = "float64"
 
 
-class Tensor:
+class Tensor(Node):
     """An array that remembers how it was computed.
 
     ``Tensor(data, requires_grad=False, name=None, dtype=None, device="cpu")``; ``dtype``
     defaults to float64 so that gradients can be checked by finite differences (a float array
-    keeps its own float dtype). ``data`` is copied: changing the tensor (an optimizer step) never
-    changes the caller's array.
+    keeps its own float dtype). ``data`` is copied: the tensor never shares the caller's array.
     """
-    __slots__ = ("data", "grad", "requires_grad", "name", "device", "scope", "origin", "_ctx",
-                 "_xp", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "name", "device", "scope", "origin", "_ctx",
+                 "_xp", "_index", "_changes", "__weakref__")
     __array_ufunc__ = None  # ``ndarray * tensor`` defers to Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, name=None, dtype=None, device="cpu"):
+        who = "Tensor" + (f" {name!r}" if name else "")
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         if dtype is None:  # float64 by default; float arrays keep their own float dtype
             given = getattr(data, "dtype", None)
             dtype = given if given is not None and backend.is_float(given) else DEFAULT_DTYPE
-        self.data = backend.as_array(data, dtype, device)
-        if self.data is data:  # never share the caller's array: optimizers update it in place
-            self.data = data.copy()
-        if requires_grad and not backend.is_float(self.data.dtype):
-            raise DTypeError(f"Tensor{' ' + repr(name) if name else ''}: requires_grad=True needs a "
-                             f"float dtype, got {self.data.dtype} (pass dtype='float64')")
+        self._data = backend.freeze(backend.as_array(data, dtype, device, copy=True, who=who))
+        if requires_grad and not backend.is_float(self._data.dtype):
+            raise DTypeError(f"{who}: requires_grad=True needs a float dtype, got "
+                             f"{self._data.dtype} (pass dtype='float64')")
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
@@ -49,12 +51,13 @@ class Tensor:
         self.origin = capture_origin()  # (file, line, function) in the user's code
         self._ctx = None
         self._xp = backend.array_module(device)
+        self._changes = None
 
     @classmethod
     def _node(cls, data, device, xp, ctx, requires_grad, origin):
         """A tensor made by an op (``ctx``), without ``__init__``'s conversions and checks."""
         t = cls.__new__(cls)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = requires_grad
         t.name = None
@@ -63,21 +66,59 @@ class Tensor:
         t.origin = origin
         t._ctx = ctx
         t._xp = xp
+        t._changes = None
         return t
 
     @classmethod
-    def _constant(cls, value, like):
-        """A number or array met in an op with ``like``: a constant leaf of ``like``'s dtype
-        (so ``x32 * 2.0`` and ``x32 + numpy_float64_array`` stay float32)."""
-        xp = like._xp
-        dtype = like.data.dtype
-        if isinstance(value, (int, float)):
-            data = xp.asarray(value, dtype=dtype)
+    def _constant(cls, value, like, op):
+        """A number or array met in op ``op`` with ``like``: a constant leaf of ``like``'s dtype
+        (so ``x32 * 2.0`` and ``x32 + numpy_float64_array`` stay float32). An array is copied:
+        reusing the caller's buffer afterwards cannot change what the op saved."""
+        dtype = like._data.dtype
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            data = like._xp.asarray(value, dtype=dtype)
         else:
-            data = backend.as_array(value, None, like.device)
+            data = backend.as_array(value, None, like.device, copy=True, who=op)
             if data.dtype != dtype and (data.dtype.kind in "biuf" and dtype.kind == "f"):
                 data = data.astype(dtype)
-        return cls._node(data, like.device, xp, None, False, None)
+        return cls._node(backend.freeze(data), like.device, like._xp, None, False, None)
+
+    # ---- the values, and changing them on purpose -----------------------------------------
+    @property
+    def data(self):
+        """The array (read-only on the CPU). To change it, use ``assign``."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self.assign(value)
+
+    def assign(self, value):
+        """Give this tensor new values on purpose (an optimizer step, loaded weights): ``value``
+        (same shape; converted to this tensor's dtype and device, and copied) replaces the
+        array, and the tensor's ``version`` goes up. Graphs recorded with the old values keep
+        them; their backward pass refuses to run. ``t.data = value`` does the same. Returns t."""
+        who = f"assign to {describe(self)}"
+        array = backend.as_array(value._data if isinstance(value, Tensor) else value,
+                                 self._data.dtype, self.device, copy=True, who=who)
+        if array.shape != self._data.shape:
+            raise ShapeError(f"{who}: the new value has shape {tuple(array.shape)}; a tensor "
+                             "keeps its shape (make a new Tensor for another shape)")
+        self._replace(array)
+        return self
+
+    def _replace(self, array, device=None):
+        """The one place where a tensor gets a new array: frozen, with a new version."""
+        if device is not None:
+            self.device, self._xp = device, backend.array_module(device)
+        STATE.generation += 1
+        self._data = backend.freeze(array)
+        self._changes = (self.version + 1, STATE.generation, capture_origin())
+
+    @property
+    def version(self):
+        """How many times the values were replaced (``assign``) since the tensor was made."""
+        return 0 if self._changes is None else self._changes[0]
 
     # ---- what the graph records -------------------------------------------------------
     @property
@@ -97,31 +138,44 @@ class Tensor:
 
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def size(self):
-        return self.data.size
+        return self._data.size
 
     @property
     def T(self):
         return self.transpose()
 
     def __len__(self):
-        if not self.data.ndim:
+        if not self._data.ndim:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        """Python's truth of a one-element tensor (as NumPy and PyTorch); ambiguous otherwise."""
+        if self._data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {tuple(self.shape)} is "
+                             "ambiguous: use t.data.any() or t.data.all()")
+        return bool(self._data)
+
+    def __array_function__(self, func, types, args, kwargs):
+        name = getattr(func, "__name__", "function")
+        raise TypeError(f"numpy.{name} does not take Tensors (it would not be recorded in the "
+                        f"graph): use the tensor's own method or tr.{name} where there is one "
+                        f"(t.sum(), tr.stack), or numpy.{name}(t.numpy()) for plain numbers")
 
     def __repr__(self):
         parts = [f"shape={tuple(self.shape)}", f"dtype={self.dtype}"]
@@ -136,48 +190,50 @@ class Tensor:
         return f"Tensor({', '.join(parts)})"
 
     # ---- autodiff ---------------------------------------------------------------------
-    def backward(self, grad=None, retain_grads=True):
+    def backward(self, grad=None, retain_grads=True, hooks=(), write_grads=True):
         """Accumulate dL/d(node) into ``.grad`` of every node that requires grad.
 
         ``self`` is L. A non-scalar L needs ``grad`` (dL'/dL, same shape as L). Intermediate nodes
         keep their gradients too, so a student can inspect dL/ds_t at every step (and drawings
         can colour them); ``retain_grads=False`` fills only the leaves' ``.grad`` (parameters),
-        which saves memory and time in a training loop with large arrays.
+        which saves memory and time in a training loop with large arrays. ``hooks``:
+        ``autograd.BackwardHook`` objects that watch every step; ``write_grads=False`` writes no
+        ``.grad`` at all (the hooks see every gradient).
         """
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad (no input of its graph "
                                "had requires_grad=True, or it was made under no_grad)")
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise ShapeError(f"backward: a non-scalar tensor of shape {tuple(self.shape)} needs "
                                  "grad= of the same shape (or call .sum().backward())")
-            grad = self._xp.ones_like(self.data)
+            grad = self._xp.ones_like(self._data)
         else:
-            grad = backend.as_array(grad.data if isinstance(grad, Tensor) else grad,
-                                    self.data.dtype, self.device)
+            grad = backend.as_array(grad._data if isinstance(grad, Tensor) else grad,
+                                    self._data.dtype, self.device, copy=True, who="backward: grad")
             if grad.shape != self.shape:
                 raise ShapeError(f"backward: grad has shape {tuple(grad.shape)} but the tensor has "
                                  f"shape {tuple(self.shape)}")
-        with collector_paused():
-            _backpropagate(self, grad, retain_grads)
+        with collector_paused():  # (part of the fast path: see autograd.collector_paused)
+            backpropagate(self, grad, retain_grads, write_grads, hooks)
 
     def zero_grad(self):
         self.grad = None
 
     def detach(self):
-        """The same data as a new leaf: the graph is cut here (truncated BPTT)."""
-        t = Tensor._node(self.data, self.device, self._xp, None, False, capture_origin())
+        """The same values as a new leaf: the graph is cut here (truncated BPTT)."""
+        t = Tensor._node(self._data, self.device, self._xp, None, False, capture_origin())
         t.name = self.name
         return t
 
     def numpy(self):
         """A host NumPy copy of the data."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._data)
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ShapeError(f"item: needs a tensor with one element, got shape {tuple(self.shape)}")
-        return self.data.reshape(-1)[0].item()
+        return self._data.reshape(-1)[0].item()
 
     def to(self, device):
         """This tensor's data on ``device`` (``"cpu"``, ``"cuda"``) as a new leaf with the same
@@ -186,9 +242,9 @@ class Tensor:
         if device == self.device:
             return self
         backend.array_module(device)  # a clear error for a device that is not available
-        data = self.data if self.device == backend.CPU else backend.to_numpy(self.data)
+        data = self._data if self.device == backend.CPU else backend.to_numpy(self._data)
         return Tensor(data, requires_grad=self.requires_grad, name=self.name,
-                      dtype=self.data.dtype, device=device)
+                      dtype=self._data.dtype, device=device)
 
     # ---- ops, written out so they can be found ------------------------------------------
     def __add__(self, other): return ops.Add.apply(self, other)
@@ -205,8 +261,9 @@ class Tensor:
     def __getitem__(self, index): return ops.GetItem.apply(self, index=index)
 
     def __pow__(self, exponent):
-        if isinstance(exponent, Tensor):
-            raise TypeError("pow: the exponent must be a Python number, not a Tensor")
+        if isinstance(exponent, Tensor) or not isinstance(exponent, numbers.Real):
+            raise TypeError(f"pow: the exponent must be a real number (int or float), got "
+                            f"{type(exponent).__name__}")
         return ops.Pow.apply(self, exponent=exponent)
 
     def exp(self): return ops.Exp.apply(self)
@@ -227,103 +284,3 @@ class Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = axes[0]
         return ops.Transpose.apply(self, axes=tuple(axes) or None)
-
-
-def _backpropagate(root, grad, retain_grads):
-    """The reverse sweep of ``backward``: each node's dL/d(node) is complete when its turn comes.
-
-    Gradients reaching one tensor from several uses (a weight shared by every step) are summed
-    in place, into an array this sweep allocated itself (``owned``): never into an array an op
-    returned, which may be another node's gradient or a view of it.
-    """
-    grads, owned = {root: grad}, set()
-    for node in reversed(topological_order(root)):
-        g = grads.pop(node, None)
-        if g is None:
-            continue
-        ctx = node._ctx
-        if ctx is None:  # a leaf keeps its own array (never shared with another node)
-            if node.grad is not None:
-                node.grad = node.grad + g
-            else:
-                node.grad = g if node in owned else node._xp.array(g)
-            continue
-        if retain_grads:
-            node.grad = g if node.grad is None else node.grad + g
-        if ctx.backward_into is not None:  # getitem: adds dL/db into a's gradient at the index
-            inp = ctx.inputs[0]
-            if inp.requires_grad:
-                buffer = grads.get(inp)
-                if buffer is None:
-                    buffer = ctx.xp.zeros(inp.data.shape, dtype=inp.data.dtype)
-                elif inp not in owned:
-                    buffer = ctx.xp.array(buffer)
-                ctx.backward_into(g, buffer)
-                grads[inp] = buffer
-                owned.add(inp)
-            continue
-        for inp, g_in in zip(ctx.inputs, ctx.backward(g)):
-            if g_in is None or not inp.requires_grad:
-                continue
-            data = inp.data
-            if g_in.shape != data.shape:
-                g_in = _sum_to_shape(ctx.xp, g_in, data.shape)
-            # a float32 input of a float64 op gets a float32 gradient ("is": the fast path)
-            if g_in.dtype is not data.dtype and g_in.dtype != data.dtype:
-                g_in = g_in.astype(data.dtype)
-            prev = grads.get(inp)
-            if prev is None:
-                grads[inp] = g_in
-            elif inp in owned:
-                prev += g_in
-            else:
-                grads[inp] = total = prev + g_in
-                if total.ndim:  # (NumPy's 0-d sums are scalars, which do not add in place)
-                    owned.add(inp)
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Pause Python's cycle collector while a graph is built or swept. The graph has no
-    reference cycles (output -> op -> inputs), so reference counting frees it; the collector
-    would only walk its many new objects again and again (measured: it doubled the forward of a
-    2000-step LSTM). The previous setting is restored, even after an error."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def topological_order(roots, requires_grad_only=True):
-    """The nodes of the graph behind ``roots`` (a tensor or a list of them), each after all of
-    its inputs: those that require grad (what ``backward`` visits), or with
-    ``requires_grad_only=False`` every node (leaves and constants too: what drawings show).
-
-    Iterative depth-first search with an explicit stack (no recursion limit): a node is appended
-    once all of its inputs have been appended.
-    """
-    if isinstance(roots, Tensor):
-        roots = (roots,)
-    order, visited = [], set()
-    stack = [(root, False) for root in reversed(roots)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node, expanded = pop()
-        if expanded:
-            order.append(node)
-        elif node not in visited:
-            visited.add(node)
-            push((node, True))
-            ctx = node._ctx
-            if ctx is not None:
-                for inp in reversed(ctx.inputs):
-                    if inp not in visited and (inp.requires_grad or not requires_grad_only):
-                        push((inp, False))
-    return order
-
-
-from . import ops  # noqa: E402  (ops need Tensor defined first)
-from .function import sum_to_shape as _sum_to_shape  # noqa: E402

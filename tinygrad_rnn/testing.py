@@ -9,8 +9,9 @@
     report.ok, report.problems, print(report), report.raise_if_wrong(), report.draw()
 
 ``check_graph`` checks each op node on its own: it runs the node's op again on the recorded
-input values (a fresh op object, host NumPy, float64), takes a fixed random upstream gradient g
-and compares the op's ``backward(g)`` with central finite differences of sum(g * forward).
+input values (``Function.run``: a fresh op object, host NumPy, float64), takes a fixed random
+upstream gradient g (one per output) and compares the op's ``backward(g)`` with central finite
+differences of sum(g * forward).
 A wrong backward is therefore reported at the node where it happens, with its op, which input,
 the node's scope path and time step (the ``t=3`` scope that ``unroll`` opens), the index and
 expected (finite differences) vs got (backward) -- not only as a wrong gradient of W far away.
@@ -20,9 +21,11 @@ from dataclasses import dataclass, field
 import numpy
 
 from . import backend
+from .autograd import topological_order
+from .debug.events import step_of
 from .function import sum_to_shape
-from .state import no_grad
-from .tensor import Tensor, topological_order
+from .gradcheck import perturbing
+from .tensor import Tensor
 
 
 def _host(x):
@@ -133,25 +136,23 @@ class GradientReport:
         return draw_report(self, view, **options)
 
 
-def _step_of(node):
-    for s in reversed(node.scope):
-        if "t" in s.attrs:
-            return s.attrs["t"], s.attrs.get("label")
-    return None, None
-
-
 def _label(t):
     return t.name or (f"output of {t.op}" if t.op else "a constant")
 
 
-def _rerun(cls, arrays, params):
-    f = cls.__new__(cls)
-    f.xp, f.saved, f.params, f.inputs = numpy, None, params, ()
-    return f, numpy.asarray(f.forward(*arrays, **params), dtype=float)
+def _forward(cls, arrays, params):
+    """The op's output(s) on host arrays, as a tuple of float arrays."""
+    out = cls.run(arrays, params)[0]
+    return tuple(numpy.asarray(o, dtype=float) for o in (out if type(out) is tuple else (out,)))
+
+
+def _objective(cls, arrays, params, gs):
+    """sum over outputs of sum(g * output): what the finite differences differentiate."""
+    return sum(float((g * o).sum()) for g, o in zip(gs, _forward(cls, arrays, params)))
 
 
 def _problem(node, k, **values):
-    step, word = _step_of(node)
+    step, word = step_of(node)
     return GradientProblem(node.op, k, _label(node.inputs[k]), "/".join(s.name for s in node.scope),
                            step, word, node=node, **values)
 
@@ -161,10 +162,9 @@ def check_node(node, rng, eps=1e-6, atol=1e-6, rtol=1e-4, max_entries=100):
     cls, params = type(node.function), node.function.params
     arrays = [_host(i.data).copy() for i in node.inputs]
     try:
-        f, out = _rerun(cls, arrays, params)
-        g = rng.standard_normal(out.shape)
-        grads = f.backward(g)
-        grads = (grads,) if not isinstance(grads, (tuple, list)) else tuple(grads)
+        outs = _forward(cls, arrays, params)
+        gs = tuple(rng.standard_normal(o.shape) for o in outs)
+        grads = cls.run(arrays, params, grad=gs if len(outs) > 1 else gs[0])[1]
     except Exception as exc:  # noqa: BLE001 - a student's op may fail in any way
         return [_problem(node, 0, message=f"forward/backward raised {type(exc).__name__}: {exc}")]
     problems = []
@@ -174,9 +174,9 @@ def check_node(node, rng, eps=1e-6, atol=1e-6, rtol=1e-4, max_entries=100):
         x = arrays[k]
         analytic = grads[k] if k < len(grads) else None
         analytic = numpy.zeros(x.shape) if analytic is None else numpy.asarray(analytic, dtype=float)
-        if analytic.shape != x.shape:
+        if analytic.shape != x.shape and len(outs) == 1:
             try:
-                analytic = sum_to_shape(numpy, numpy.broadcast_to(analytic, out.shape), x.shape)
+                analytic = sum_to_shape(numpy, numpy.broadcast_to(analytic, outs[0].shape), x.shape)
             except ValueError:
                 pass
         if analytic.shape != x.shape:
@@ -191,9 +191,9 @@ def check_node(node, rng, eps=1e-6, atol=1e-6, rtol=1e-4, max_entries=100):
         for j, p in enumerate(picks):
             keep = flat[p]
             flat[p] = keep + eps
-            plus = float((g * _rerun(cls, arrays, params)[1]).sum())
+            plus = _objective(cls, arrays, params, gs)
             flat[p] = keep - eps
-            minus = float((g * _rerun(cls, arrays, params)[1]).sum())
+            minus = _objective(cls, arrays, params, gs)
             flat[p] = keep
             numeric[j] = (plus - minus) / (2 * eps)
         got = analytic.reshape(-1)[picks]
@@ -207,14 +207,14 @@ def check_node(node, rng, eps=1e-6, atol=1e-6, rtol=1e-4, max_entries=100):
     return problems
 
 
-def _graph(roots):
-    order, seen = [], set()
-    for root in roots:
-        for node in topological_order(root):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
-    return order
+def _op_nodes(roots):
+    """One node per op of the graph (an op with several outputs once), inputs first."""
+    nodes, ops = [], set()
+    for node in topological_order(roots):
+        if node.function is not None and id(node.function) not in ops:
+            ops.add(id(node.function))
+            nodes.append(node)
+    return nodes
 
 
 def check_graph(root, eps=1e-6, atol=1e-6, rtol=1e-4, max_entries=100, seed=0):
@@ -225,7 +225,7 @@ def check_graph(root, eps=1e-6, atol=1e-6, rtol=1e-4, max_entries=100, seed=0):
     """
     roots = [root] if isinstance(root, Tensor) else list(root)
     rng = numpy.random.default_rng(seed)
-    nodes = [n for n in _graph(roots) if n.function is not None]
+    nodes = _op_nodes(roots)
     problems = []
     for node in nodes:
         problems += check_node(node, rng, eps, atol, rtol, max_entries)
@@ -287,17 +287,16 @@ def check_cell(cell, xs=None, state=None, labels=None, steps=3, batch=2, seed=0,
         for (_, p), g in zip(params, kept):
             p.grad = g
     for name, p in params:
-        flat = p.data.reshape(-1)
-        picks = numpy.arange(flat.size) if flat.size <= max_entries else \
-            numpy.sort(rng.choice(flat.size, max_entries, replace=False))
+        size = p.size
+        picks = numpy.arange(size) if size <= max_entries else \
+            numpy.sort(rng.choice(size, max_entries, replace=False))
         for j in picks:
-            keep = flat[j].item()
-            with no_grad():
+            with perturbing(p) as flat:
+                keep = flat[j].item()
                 flat[j] = keep + 1e-6
                 plus = loss().item()
                 flat[j] = keep - 1e-6
                 minus = loss().item()
-            flat[j] = keep
             numeric, got = (plus - minus) / 2e-6, analytic[name].reshape(-1)[j]
             if not abs(got - numeric) <= 1e-5 + 1e-3 * abs(numeric):
                 index = tuple(int(i) for i in numpy.unravel_index(j, p.shape))

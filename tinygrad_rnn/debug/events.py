@@ -1,17 +1,20 @@
 """The events of a recorded graph: the forward pass node by node, then the backward pass.
 
 ``record(root)`` replays what already happened. The forward events carry the values the real
-computation produced (``node.data``); the backward events are computed here, on our own dict of
-gradients, by calling each node's ``function.backward(g)`` exactly as ``Tensor.backward`` does,
-so no tensor's ``.grad`` changes. A node used more than once (a shared weight W^s, used at every
+computation produced (``node.data``, kept as they were then); the backward events come from the
+library's one backward loop (``autograd.backpropagate``), watched through a hook and told to
+write no ``.grad``: so no tensor's ``.grad`` changes, and the gradients are by construction
+those of ``root.backward()``. A node used more than once (a shared weight W^s, used at every
 step) receives one partial gradient per use; each backward event lists what it sends to its
 inputs and the running sum it adds to, so the accumulation dL/dW = sum_t dL/dW|_t is visible.
+
+A graph whose values changed after its forward pass (an optimizer step, ``assign``) is refused
+with ``StaleValueError``: the replay would show values the forward pass never used.
 """
 import heapq
 import math
 
-from ..function import sum_to_shape
-from ..tensor import topological_order
+from ..autograd import BackwardHook, backpropagate, check_unchanged, topological_order
 
 
 def step_of(node):
@@ -71,25 +74,25 @@ class Event:
     """What happens at one point of the replay.
 
     ``phase`` is ``"forward"`` or ``"backward"``; ``node`` the tensor, ``op`` its primitive (None
-    for a leaf), ``inputs`` its input tensors; ``value`` is ``node.data`` (the value the real
-    forward pass produced); ``grad`` is dL/d(node) in the backward phase (None in the forward);
+    for a leaf), ``inputs`` its input tensors; ``value`` is ``node.data`` as the real forward
+    pass produced it (kept when the event is made); ``grad`` is dL/d(node) in the backward phase (None in the forward);
     ``contributions`` the partial gradients that were summed into it, as
     ``(consumer node or None for the root's seed, array)`` in arrival order; ``sends`` what it
     passes on to its inputs. ``t`` and ``label`` come from ``unroll``'s step scope; ``origin``
     is where the user's code made the node (see ``origin.describe``); ``name`` is the readable
     name the debugger uses (``s_3``, ``W_x``, ``tanh@t=3#1``).
     """
-    __slots__ = ("index", "phase", "node", "name", "grad", "contributions", "sends", "t", "label")
+    __slots__ = ("index", "phase", "node", "name", "value", "grad", "contributions", "sends",
+                 "t", "label")
 
     def __init__(self, phase, node, name, grad=None, contributions=(), sends=()):
         self.index = None
-        self.phase, self.node, self.name = phase, node, name
+        self.phase, self.node, self.name, self.value = phase, node, name, node.data
         self.grad, self.contributions, self.sends = grad, list(contributions), list(sends)
         self.t, self.label = step_of(node)
 
     op = property(lambda self: self.node.op)
     inputs = property(lambda self: self.node.inputs)
-    value = property(lambda self: self.node.data)
     origin = property(lambda self: self.node.origin)
     scope = property(lambda self: self.node.scope)
     events = property(lambda self: [self])
@@ -116,48 +119,52 @@ def record(root, names, grad=None):
     that requires grad and receives a gradient, in reverse order, as ``Tensor.backward``).
 
     ``names`` maps node -> readable name; ``grad`` seeds dL/d(root) (ones for a scalar root).
+    Raises ``StaleValueError`` if any value of the graph changed after its forward pass.
     """
     order = forward_order(root)
+    for node in order:
+        if node.function is not None:
+            check_unchanged(node, "Stepper")
     events = [Event("forward", n, names[n]) for n in order if n.function is not None]
     if root.requires_grad:
-        events += backward_events(root, order, names, grad)
+        recorder = _Recorder(names, root, _seed(root, names, grad))
+        backpropagate(root, recorder.seed, write_grads=False, hooks=[recorder], order=order,
+                      who="Stepper")
+        events += recorder.events
     for i, e in enumerate(events):
         e.index = i
     return events
 
 
-def backward_events(root, order, names, grad=None):
-    """Reverse-mode accumulation on a private dict: node -> running sum of partial gradients."""
+def _seed(root, names, grad):
     xp = root._xp
     if grad is None:
         if root.data.size != 1:
             raise ValueError(f"Stepper: the root {names[root]} has shape {tuple(root.shape)}; a "
                              "non-scalar root needs grad= of the same shape (or use .sum())")
-        seed = xp.ones_like(root.data)
-    else:
-        seed = xp.asarray(getattr(grad, "data", grad), dtype=root.data.dtype)
-        if seed.shape != root.shape:
-            raise ValueError(f"Stepper: grad has shape {tuple(seed.shape)} but the root "
-                             f"{names[root]} has shape {tuple(root.shape)}")
-    totals, received = {root: seed}, {root: [(None, seed)]}
-    events = []
-    for node in reversed(order):
-        if not node.requires_grad or node not in totals:
-            continue
-        g = totals.pop(node)
-        event = Event("backward", node, names[node], grad=g, contributions=received.pop(node))
-        ctx = node.function
-        if ctx is not None:
-            for inp, g_in in zip(ctx.inputs, ctx.backward(g)):
-                if g_in is None or not inp.requires_grad:
-                    continue
-                g_in = sum_to_shape(ctx.xp, g_in, inp.data.shape)
-                if g_in.dtype != inp.data.dtype:  # a float32 input of a float64 op
-                    g_in = g_in.astype(inp.data.dtype)
-                before = totals.get(inp)
-                total = g_in if before is None else before + g_in
-                totals[inp] = total
-                received.setdefault(inp, []).append((node, g_in))
-                event.sends.append(Send(inp, g_in, before, total))
-        events.append(event)
-    return events
+        return xp.ones_like(root.data)
+    seed = xp.array(getattr(grad, "data", grad), dtype=root.data.dtype)
+    if seed.shape != root.shape:
+        raise ValueError(f"Stepper: grad has shape {tuple(seed.shape)} but the root "
+                         f"{names[root]} has shape {tuple(root.shape)}")
+    return seed
+
+
+class _Recorder(BackwardHook):
+    """Turns what the backward loop shows into backward events: one per node whose gradient
+    is complete, with the partial gradients it received and those it sends."""
+
+    def __init__(self, names, root, seed):
+        self.names, self.seed = names, seed
+        self.events, self.event_of = [], {}
+        self.received = {root: [(None, seed)]}  # node -> [(sender or None for the seed, array)]
+
+    def grad_ready(self, node, grad):
+        event = Event("backward", node, self.names[node], grad=grad,
+                      contributions=self.received.pop(node, ()))
+        self.events.append(event)
+        self.event_of[node] = event
+
+    def partial_sent(self, node, input, partial, before, total):
+        self.event_of[node].sends.append(Send(input, partial, before, total))
+        self.received.setdefault(input, []).append((node, partial))

@@ -90,7 +90,7 @@ class Progress:
         for node in shown:
             prefix = f"{st.names[node]}: " if len(tensors) > 1 else ""
             if self.computed(node):
-                lines.append(f"{prefix}v=" + short(node.data, 28))
+                lines.append(f"{prefix}v=" + short(st.values[node], 28))
             grad, parts, done = st.grad_of(node, self.progress)
             if grad is not None:
                 lines.append(prefix + ("g=" if done else f"g({parts} so far)=") + short(grad, 28))

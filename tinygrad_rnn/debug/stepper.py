@@ -7,8 +7,10 @@
     st.where()                           # its scope (which time step) and creation site
     st.frame()                           # graphviz.Digraph: what has run, the current node
 
-The backward pass is computed by the Stepper itself (see ``events.py``): the tensors' ``.grad``
-never change, and the gradients equal what ``loss.backward()`` gives.
+The backward pass is the library's own (``autograd.backpropagate``), recorded through a hook
+that writes no ``.grad`` (see ``events.py``): the tensors' ``.grad`` never change, and the
+gradients are those ``loss.backward()`` gives. A graph whose values were changed after its
+forward pass (an optimizer step) is refused with ``StaleValueError``.
 """
 from ..tensor import Tensor
 from .breakpoints import Breakpoint
@@ -33,7 +35,7 @@ class StepEvent:
         self.node, self.name = last.node, last.name
 
     inputs = property(lambda self: self.node.inputs)
-    value = property(lambda self: self.node.data)
+    value = property(lambda self: self.events[-1].value)
     grad = property(lambda self: self.events[-1].grad)
     origin = property(lambda self: self.node.origin)
     scope = property(lambda self: self.node.scope)
@@ -74,6 +76,7 @@ class Stepper:
             self._spans = _group_by_step(self.ops)
         self._events = [self.ops[a] if granularity == "op" else StepEvent(self.ops[a:b + 1], k)
                         for k, (a, b) in enumerate(self._spans)]
+        self.values = {node: node.data for node in self.order}  # as the forward pass left them
         self.forward_at = {e.node: e.index for e in self.ops if e.phase == "forward"}
         self.backward_at = {e.node: e.index for e in self.ops if e.phase == "backward"}
         self.breakpoints = []
@@ -109,10 +112,6 @@ class Stepper:
     def progress(self):
         """Index of the last op-level event that has run (the current one included)."""
         return self._spans[self.index][1]
-
-    @property
-    def current_nodes(self):
-        return [e.node for e in self.event.events]
 
     # ---- breakpoints -------------------------------------------------------------------
     def break_at(self, spec=None, **fields):
@@ -164,7 +163,7 @@ class Stepper:
         """The node's value if the forward replay has computed it (leaves: always), else None."""
         node = self.node(name)
         at = self.forward_at.get(node)
-        return node.data if at is None or at <= self.progress else None
+        return self.values.get(node) if at is None or at <= self.progress else None
 
     def grad_of(self, name, progress=None):
         """``(gradient so far, number of partial gradients arrived, done)`` at this point of the

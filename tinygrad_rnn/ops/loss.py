@@ -1,4 +1,5 @@
 """Softmax, log-softmax and the losses, each one op with a numerically stable forward."""
+from ..errors import ShapeError
 from ..function import Function
 
 
@@ -61,10 +62,14 @@ class CrossEntropy(Function):
 
 
 class MSE(Function):
-    """L = mean((p - t)**2);   dL/dp = 2 (p - t) / N,  dL/dt = -dL/dp"""
-    cases = [(((3, 4), (3, 4)), {}), (((3, 4), (4,)), {}), (((4,), (3, 4)), {})]
+    """L = mean((p - t)**2);   dL/dp = 2 (p - t) / N,  dL/dt = -dL/dp   (p and t of one shape)"""
+    cases = [(((3, 4), (3, 4)), {}), (((5,), (5,)), {})]
 
     def forward(self, pred, target):
+        if pred.shape != target.shape:  # broadcasting (B, 1) against (B,) would give (B, B)
+            raise ShapeError(f"mse: pred {tuple(pred.shape)} and target {tuple(target.shape)} "
+                             "must have the same shape (reshape one of them, e.g. "
+                             "target.reshape(pred.shape))")
         diff = pred - target
         self.save(diff=diff)
         return (diff * diff).mean()

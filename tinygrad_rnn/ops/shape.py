@@ -1,4 +1,4 @@
-"""Ops that move data without arithmetic: reshape, transpose, indexing, concat and stack."""
+"""Ops that move data without arithmetic: reshape, transpose, indexing, concat, stack, unstack."""
 import itertools
 
 from ..function import Function
@@ -48,9 +48,12 @@ def _normalise_index(xp, index):
     out, advanced = [], False
     for item in items:
         if hasattr(item, "_ctx"):  # a Tensor used as an index
-            item = item.data
+            item = item._data
         if isinstance(item, (list, tuple)) or hasattr(item, "dtype"):
-            item = xp.asarray(item)
+            item = xp.array(item)  # a copy: reusing the caller's index array changes nothing here
+            if item.ndim == 0 and item.dtype.kind in "iu":
+                out.append(int(item))
+                continue
             if item.dtype.kind == "b":
                 out.extend(item.nonzero())
                 advanced = True
@@ -59,6 +62,9 @@ def _normalise_index(xp, index):
                 raise IndexError(f"getitem: index arrays must be integers or booleans, got "
                                  f"{item.dtype}")
             advanced = True
+        elif type(item) not in _BASIC_TYPES and not hasattr(item, "__index__"):
+            raise IndexError(f"getitem: an index must be an int, a slice, None, ..., or an "
+                             f"array of ints or bools, got {type(item).__name__} {item!r}")
         out.append(item)
     return tuple(out), advanced
 
@@ -119,3 +125,15 @@ class Stack(Function):
     def backward(self, dc):
         axis = self.params.get("axis", 0)
         return tuple(self.xp.moveaxis(dc, axis, 0))
+
+
+class Unstack(Function):
+    """a_1, ..., a_n = the slices of a along axis (n = a.shape[axis]), one op with n outputs;
+    dL/da = the dL/da_i stacked along axis"""
+    cases = [(((3, 2, 4),), {"axis": 0}), (((2, 3),), {"axis": -1})]
+
+    def forward(self, a, axis=0):
+        return tuple(self.xp.moveaxis(a, axis, 0))
+
+    def backward(self, *douts):
+        return (self.xp.stack(douts, axis=self.params.get("axis", 0)),)

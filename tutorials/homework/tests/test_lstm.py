@@ -62,9 +62,9 @@ def test_hidden_matches_the_library_lstm():
     """Five steps agree with tr.rnn.LSTMCell given the same weights (same gate order)."""
     mine = _cell(seed=5)
     theirs = tr.rnn.LSTMCell(3, 2)
-    theirs.W_x.data[...] = mine.W_x.data
-    theirs.W_h.data[...] = mine.W_h.data
-    theirs.b.data[...] = mine.b.data
+    theirs.W_x.assign(mine.W_x.data)
+    theirs.W_h.assign(mine.W_h.data)
+    theirs.b.assign(mine.b.data)
     xs = list(numpy.random.default_rng(6).standard_normal((5, 1, 3)))
     ys_mine, _ = tr.rnn.unroll(mine, xs)
     ys_theirs, _ = tr.rnn.unroll(theirs, xs)

@@ -1,0 +1,262 @@
+"""The backward pass: one loop, which tools watch through hooks.
+
+``backpropagate(root, grad)`` is reverse-mode differentiation, the textbook way:
+
+1. order the nodes so that each comes after all of its inputs (``topological_order``);
+2. walk that order backwards, starting from dL/dL = ``grad`` at the root. When a node's turn
+   comes, every node that used it has already sent its share, so dL/d(node) is complete;
+3. the node's op turns dL/d(node) into one partial gradient per input (its vector-Jacobian
+   product, ``Function.backward``); partial gradients reaching one tensor from several uses
+   (a weight shared by every time step) are summed: dL/dW = sum_t dL/dW|_t.
+
+Hooks (``BackwardHook``) watch the loop without changing it: the step debugger records every
+gradient through them. The loop refuses to go on when a tensor that the forward pass used has
+been changed since (``check_unchanged``). Tricks that save time but not arithmetic are kept
+apart, at the end of this file ("The fast path").
+"""
+import contextlib
+import gc
+
+from .errors import ShapeError, StaleValueError, describe
+from .function import sum_to_shape
+from .origin import describe as describe_origin
+from .state import STATE
+
+
+def backpropagate(root, grad, retain_grads=True, write_grads=True, hooks=(), order=None,
+                  who="backward"):
+    """dL/d(node) for every node of ``root``'s graph that requires grad; ``grad`` is dL/d(root).
+
+    ``write_grads``: add each leaf's gradient to its ``.grad`` (every node's with
+    ``retain_grads``); False writes no ``.grad`` at all: only the hooks see the gradients.
+    ``hooks``: ``BackwardHook`` objects, besides those of an enclosing ``with hook:``.
+    ``order``: a topological order (inputs first) to walk backwards; default
+    ``topological_order(root)``. ``who`` names the caller in error messages.
+    """
+    hooks = tuple(hooks) + STATE.hooks
+    sums = Sums() if hooks else FastSums()
+    sums.add(root, grad)
+    waiting = {}  # an op with several outputs -> the gradients of its outputs, until all are in
+    for node in reversed(topological_order(root) if order is None else order):
+        if waiting:  # ops waiting for this node? all their outputs are done: run them first
+            for ctx in [c for c in waiting if node in c.inputs]:
+                last, douts = waiting.pop(ctx)
+                if any(d is not None for d in douts):
+                    _send(last, ctx, _zeros_for_missing(ctx, douts), sums, hooks, who)
+        g = sums.pop(node)
+        ctx = node._ctx
+        if g is not None:
+            for hook in hooks:
+                hook.grad_ready(node, g)
+            if write_grads and (ctx is None or retain_grads):
+                node.grad = sums.kept(node, g) if node.grad is None else node.grad + g
+        if ctx is None:
+            continue
+        if ctx.out_specs is not None:  # one of several outputs: wait for its siblings
+            douts = waiting[ctx][1] if ctx in waiting else [None] * len(ctx.out_specs)
+            douts[node._index] = g
+            waiting[ctx] = (node, douts)
+        elif g is not None:
+            _send(node, ctx, (g,), sums, hooks, who)
+    for ctx, (last, douts) in waiting.items():  # (only if an order without the inputs was given)
+        if any(d is not None for d in douts):
+            _send(last, ctx, _zeros_for_missing(ctx, douts), sums, hooks, who)
+
+
+def _send(node, ctx, douts, sums, hooks, who):
+    """One op's backward: dL/d(its outputs) -> one partial gradient per input, added up."""
+    if ctx.generation != STATE.generation:  # some tensor was assigned since this op ran
+        check_unchanged(node, who)
+    if not hooks and ctx.backward_into is not None:
+        sums.add_into(ctx, douts[0])  # the fast path for getitem (below)
+        return
+    partials = ctx.call_backward(douts, len(ctx.inputs))
+    for hook in hooks:
+        hook.backward_called(node, douts, partials)
+    for inp, partial in zip(ctx.inputs, partials):
+        if partial is None or not inp.requires_grad:
+            continue
+        partial = _fit(ctx, partial, inp)
+        before, total = sums.add(inp, partial)
+        for hook in hooks:
+            hook.partial_sent(node, inp, partial, before, total)
+
+
+def _fit(ctx, partial, inp):
+    """A partial gradient in its input's shape (summed over broadcast axes) and dtype."""
+    data = inp._data
+    if partial.shape != data.shape:
+        try:
+            partial = sum_to_shape(ctx.xp, partial, data.shape)
+        except (ValueError, IndexError):
+            pass
+        if partial.shape != data.shape:
+            k = next(i for i, t in enumerate(ctx.inputs) if t is inp)
+            raise ShapeError(f"{ctx.name}.backward returned a gradient of shape "
+                             f"{tuple(partial.shape)} for input {k} of shape {tuple(data.shape)}")
+    # a float32 input of a float64 op gets a float32 gradient ("is": the quick test first)
+    if partial.dtype is not data.dtype and partial.dtype != data.dtype:
+        partial = partial.astype(data.dtype)
+    return partial
+
+
+def _zeros_for_missing(ctx, douts):
+    """An output that received no gradient gets zeros, so that a backward's formulas just work."""
+    return tuple(ctx.xp.zeros(shape, dtype=dtype) if d is None else d
+                 for d, (shape, dtype) in zip(douts, ctx.out_specs))
+
+
+def topological_order(roots, requires_grad_only=True):
+    """The nodes of the graph behind ``roots`` (a tensor or a list of them), each after all of
+    its inputs: those that require grad (what ``backward`` visits), or with
+    ``requires_grad_only=False`` every node (leaves and constants too: what drawings show).
+
+    Iterative depth-first search with an explicit stack (no recursion limit): a node is appended
+    once all of its inputs have been appended.
+    """
+    if not isinstance(roots, (list, tuple)):
+        roots = (roots,)
+    order, visited = [], set()
+    stack = [(root, False) for root in reversed(roots)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            push((node, True))
+            ctx = node._ctx
+            if ctx is not None:
+                for inp in reversed(ctx.inputs):
+                    if inp not in visited and (inp.requires_grad or not requires_grad_only):
+                        push((inp, False))
+    return order
+
+
+class BackwardHook:
+    """Watches every step of the backward loop; subclass it and override what you need.
+
+    Pass hooks to ``tensor.backward(hooks=[h])`` (or ``backpropagate``), or activate one for
+    every backward pass inside a block: ``with h: loss.backward()``. Hooks must not change the
+    arrays they are shown; they see them in this order for each node:
+    """
+
+    def grad_ready(self, node, grad):
+        """dL/d(node) is complete (every use of ``node`` has sent its share)."""
+
+    def backward_called(self, node, douts, partials):
+        """``node``'s op ran its backward: ``douts`` (a tuple, one gradient per output) in,
+        ``partials`` (one per input, None where there is none) out. For an op with several
+        outputs, ``node`` is the last of them that the loop visited."""
+
+    def partial_sent(self, node, input, partial, before, total):
+        """``partial``, dL/d(input) through ``node``, was added to ``before`` (what ``input``
+        had received so far, None if nothing), giving ``total``."""
+
+    def __enter__(self):
+        STATE.hooks = STATE.hooks + (self,)
+        return self
+
+    def __exit__(self, *exc):
+        STATE.hooks = tuple(h for h in STATE.hooks if h is not self)
+
+
+def check_unchanged(node, who="backward"):
+    """Raise ``StaleValueError`` if an input of ``node``'s op was assigned new values after the
+    op ran (an optimizer step, ``assign``, ``.data = ...`` between forward and backward)."""
+    ctx = node._ctx
+    for inp in ctx.inputs:
+        change = inp._changes
+        if change is not None and change[1] > ctx.generation:
+            version, _, where = change
+            step = "/".join(s.name for s in node.scope)
+            raise StaleValueError(
+                f"{who}: the tensor {describe(inp)} was changed after "
+                f"the forward pass used it: the {ctx.name} op{' at ' + step if step else ''} "
+                f"(made at {describe_origin(node.origin)}) used its old values, and it is now "
+                f"at version {version}, last changed at {describe_origin(where)}. The gradient "
+                "would mix old and new values. Run backward() before changing parameters "
+                "(forward, backward, then opt.step()), or run the forward pass again; to "
+                "change a tensor on purpose between passes, see docs/autodiff.md.")
+
+
+# ---- The fast path -----------------------------------------------------------------------
+# Everything below saves time without changing a single number; the loop above reads the same
+# without it. ``backpropagate`` uses it whenever no hook watches (hooks are shown every sum,
+# so there each sum must be a new array).
+
+class Sums:
+    """dL/d(node) so far, for every node that some partial gradient has reached."""
+
+    def __init__(self):
+        self.grads = {}
+
+    def pop(self, node):
+        return self.grads.pop(node, None)
+
+    def add(self, node, partial):
+        """``total = before + partial``; returns ``(before, total)``."""
+        before = self.grads.get(node)
+        total = self.grads[node] = partial if before is None else before + partial
+        return before, total
+
+    def kept(self, node, g):
+        """The array to keep as ``node.grad``: a leaf's (a parameter's) is its own, never an
+        array that an op handed out, which may be another node's gradient too."""
+        return node._xp.array(g) if node._ctx is None else g
+
+
+class FastSums(Sums):
+    """The same sums, added in place into arrays this pass allocated itself (``owned``): a
+    weight used at T steps costs one array, not T. Never into an array an op returned, which
+    may be another node's gradient or a view of it. And ``getitem`` adds its slice straight
+    into its input's array (``backward_into``), so the T slices of a [T, B, I] input fill one
+    array instead of T arrays of that size."""
+
+    def __init__(self):
+        super().__init__()
+        self.owned = set()
+
+    def add(self, node, partial):
+        before = self.grads.get(node)
+        if before is None:
+            self.grads[node] = partial
+        elif node in self.owned:
+            before += partial
+        else:
+            self.grads[node] = total = before + partial
+            if total.ndim:  # (NumPy's 0-d sums are scalars, which do not add in place)
+                self.owned.add(node)
+        return None, None  # no hook looks at them
+
+    def kept(self, node, g):
+        return g if node in self.owned or node._ctx is not None else node._xp.array(g)
+
+    def add_into(self, ctx, g):
+        inp = ctx.inputs[0]
+        if not inp.requires_grad:
+            return
+        buffer = self.grads.get(inp)
+        if buffer is None:
+            buffer = ctx.xp.zeros(inp._data.shape, dtype=inp._data.dtype)
+        elif inp not in self.owned:
+            buffer = ctx.xp.array(buffer)
+        ctx.backward_into(g, buffer)
+        self.grads[inp] = buffer
+        self.owned.add(inp)
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Pause Python's cycle collector while a graph is built or swept. The graph has no
+    reference cycles (output -> op -> inputs), so reference counting frees it; the collector
+    would only walk its many new objects again and again (measured: it doubled the forward of a
+    2000-step LSTM). The previous setting is restored, even after an error."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

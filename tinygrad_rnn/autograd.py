@@ -34,52 +34,85 @@ def backpropagate(root, grad, retain_grads=True, write_grads=True, hooks=(), ord
     ``topological_order(root)``. ``who`` names the caller in error messages.
     """
     hooks = tuple(hooks) + STATE.hooks
-    sums = Sums() if hooks else FastSums()
-    sums.add(root, grad)
-    waiting = {}  # an op with several outputs -> the gradients of its outputs, until all are in
-    for node in reversed(topological_order(root) if order is None else order):
-        if waiting:  # ops waiting for this node? all their outputs are done: run them first
-            for ctx in [c for c in waiting if node in c.inputs]:
-                last, douts = waiting.pop(ctx)
-                if any(d is not None for d in douts):
-                    _send(last, ctx, _zeros_for_missing(ctx, douts), sums, hooks, who)
-        g = sums.pop(node)
+    order = topological_order(root) if order is None else order
+    sums = Sums() if hooks else FastSums()  # how partial gradients are added up (see below)
+    grads = sums.grads                      # node -> dL/d(node) so far
+    grads[root] = grad
+    generation, several = STATE.generation, None
+    for node in reversed(order):
+        g = grads.pop(node, None)
         ctx = node._ctx
         if g is not None:
-            for hook in hooks:
-                hook.grad_ready(node, g)
+            if hooks:
+                for hook in hooks:
+                    hook.grad_ready(node, g)
             if write_grads and (ctx is None or retain_grads):
-                node.grad = sums.kept(node, g) if node.grad is None else node.grad + g
+                if node.grad is not None:  # gradients accumulate over backward calls
+                    node.grad = node.grad + g
+                else:  # a leaf (a parameter) gets an array of its own
+                    node.grad = g if ctx is not None else sums.own(node, g)
         if ctx is None:
             continue
-        if ctx.out_specs is not None:  # one of several outputs: wait for its siblings
-            douts = waiting[ctx][1] if ctx in waiting else [None] * len(ctx.out_specs)
-            douts[node._index] = g
-            waiting[ctx] = (node, douts)
-        elif g is not None:
-            _send(node, ctx, (g,), sums, hooks, who)
-    for ctx, (last, douts) in waiting.items():  # (only if an order without the inputs was given)
-        if any(d is not None for d in douts):
-            _send(last, ctx, _zeros_for_missing(ctx, douts), sums, hooks, who)
-
-
-def _send(node, ctx, douts, sums, hooks, who):
-    """One op's backward: dL/d(its outputs) -> one partial gradient per input, added up."""
-    if ctx.generation != STATE.generation:  # some tensor was assigned since this op ran
-        check_unchanged(node, who)
-    if not hooks and ctx.backward_into is not None:
-        sums.add_into(ctx, douts[0])  # the fast path for getitem (below)
-        return
-    partials = ctx.call_backward(douts, len(ctx.inputs))
-    for hook in hooks:
-        hook.backward_called(node, douts, partials)
-    for inp, partial in zip(ctx.inputs, partials):
-        if partial is None or not inp.requires_grad:
+        if ctx.out_specs is None:
+            if g is None:
+                continue
+            douts = None  # (one output: backward(g))
+        else:  # one of several outputs: the op runs once, when the last of them has its turn
+            several = several or SeveralOutputs(order)
+            douts = several.arrived(ctx, node._index, g)
+            if douts is None:
+                continue
+        if ctx.generation != generation:  # some tensor was assigned since this op ran
+            check_unchanged(node, who)
+        if ctx.backward_into is not None and not hooks:
+            sums.add_into(ctx, g)  # the fast path for getitem (below)
             continue
-        partial = _fit(ctx, partial, inp)
-        before, total = sums.add(inp, partial)
-        for hook in hooks:
-            hook.partial_sent(node, inp, partial, before, total)
+        inputs = ctx.inputs
+        # the op's vector-Jacobian product: one partial gradient per input
+        partials = ctx.backward(g) if douts is None else ctx.backward(*douts)
+        if type(partials) is not tuple or len(partials) != len(inputs):
+            partials = ctx.as_partials(partials, len(inputs))  # a list, a bare array: checked
+        if hooks:
+            for hook in hooks:
+                hook.backward_called(node, douts or (g,), partials)
+        for inp, partial in zip(inputs, partials):
+            if partial is None or not inp.requires_grad:
+                continue
+            data = inp._data
+            if partial.shape != data.shape or partial.dtype is not data.dtype:
+                partial = _fit(ctx, partial, inp)
+            before = grads.get(inp)
+            grads[inp] = total = partial if before is None else sums.add(inp, before, partial)
+            if hooks:
+                for hook in hooks:
+                    hook.partial_sent(node, inp, partial, before, total)
+
+
+class SeveralOutputs:
+    """The outputs of ops with several outputs: their gradients are collected until the last
+    output (in the walk) has had its turn; outputs that received none get zeros, so that a
+    backward's formulas just work."""
+
+    def __init__(self, order):
+        self.left, self.douts = {}, {}
+        for node in order:  # how many of each such op's outputs the walk will visit
+            ctx = node._ctx
+            if ctx is not None and ctx.out_specs is not None:
+                self.left[ctx] = self.left.get(ctx, 0) + 1
+
+    def arrived(self, ctx, index, g):
+        """Record dL/d(output ``index``); the tuple of all when none is left to come, else None
+        (None as well when no output received any gradient)."""
+        douts = self.douts.setdefault(ctx, [None] * len(ctx.out_specs))
+        douts[index] = g
+        self.left[ctx] -= 1
+        if self.left[ctx]:
+            return None
+        del self.douts[ctx]
+        if all(d is None for d in douts):
+            return None
+        return tuple(ctx.xp.zeros(shape, dtype=dtype) if d is None else d
+                     for d, (shape, dtype) in zip(douts, ctx.out_specs))
 
 
 def _fit(ctx, partial, inp):
@@ -94,16 +127,9 @@ def _fit(ctx, partial, inp):
             k = next(i for i, t in enumerate(ctx.inputs) if t is inp)
             raise ShapeError(f"{ctx.name}.backward returned a gradient of shape "
                              f"{tuple(partial.shape)} for input {k} of shape {tuple(data.shape)}")
-    # a float32 input of a float64 op gets a float32 gradient ("is": the quick test first)
-    if partial.dtype is not data.dtype and partial.dtype != data.dtype:
+    if partial.dtype != data.dtype:  # a float32 input of a float64 op gets a float32 gradient
         partial = partial.astype(data.dtype)
     return partial
-
-
-def _zeros_for_missing(ctx, douts):
-    """An output that received no gradient gets zeros, so that a backward's formulas just work."""
-    return tuple(ctx.xp.zeros(shape, dtype=dtype) if d is None else d
-                 for d, (shape, dtype) in zip(douts, ctx.out_specs))
 
 
 def topological_order(roots, requires_grad_only=True):
@@ -125,12 +151,14 @@ def topological_order(roots, requires_grad_only=True):
             order.append(node)
         elif node not in visited:
             visited.add(node)
-            push((node, True))
             ctx = node._ctx
-            if ctx is not None:
-                for inp in reversed(ctx.inputs):
-                    if inp not in visited and (inp.requires_grad or not requires_grad_only):
-                        push((inp, False))
+            if ctx is None:  # a leaf: nothing to wait for
+                order.append(node)
+                continue
+            push((node, True))
+            for inp in reversed(ctx.inputs):
+                if inp not in visited and (inp.requires_grad or not requires_grad_only):
+                    push((inp, False))
     return order
 
 
@@ -187,24 +215,18 @@ def check_unchanged(node, who="backward"):
 # so there each sum must be a new array).
 
 class Sums:
-    """dL/d(node) so far, for every node that some partial gradient has reached."""
+    """How partial gradients reaching one node are added up: ``total = before + partial``."""
 
     def __init__(self):
-        self.grads = {}
+        self.grads = {}  # node -> dL/d(node) so far
 
-    def pop(self, node):
-        return self.grads.pop(node, None)
+    def add(self, node, before, partial):
+        return before + partial
 
-    def add(self, node, partial):
-        """``total = before + partial``; returns ``(before, total)``."""
-        before = self.grads.get(node)
-        total = self.grads[node] = partial if before is None else before + partial
-        return before, total
-
-    def kept(self, node, g):
-        """The array to keep as ``node.grad``: a leaf's (a parameter's) is its own, never an
-        array that an op handed out, which may be another node's gradient too."""
-        return node._xp.array(g) if node._ctx is None else g
+    def own(self, node, g):
+        """The array to keep as a leaf's ``.grad``: its own, never an array that an op handed
+        out, which may be another node's gradient too (``a + b`` gives both the same)."""
+        return node._xp.array(g)
 
 
 class FastSums(Sums):
@@ -218,20 +240,17 @@ class FastSums(Sums):
         super().__init__()
         self.owned = set()
 
-    def add(self, node, partial):
-        before = self.grads.get(node)
-        if before is None:
-            self.grads[node] = partial
-        elif node in self.owned:
+    def add(self, node, before, partial):
+        if node in self.owned:
             before += partial
-        else:
-            self.grads[node] = total = before + partial
-            if total.ndim:  # (NumPy's 0-d sums are scalars, which do not add in place)
-                self.owned.add(node)
-        return None, None  # no hook looks at them
+            return before
+        total = before + partial
+        if total.ndim:  # (NumPy's 0-d sums are scalars, which do not add in place)
+            self.owned.add(node)
+        return total
 
-    def kept(self, node, g):
-        return g if node in self.owned or node._ctx is not None else node._xp.array(g)
+    def own(self, node, g):
+        return g if node in self.owned else node._xp.array(g)
 
     def add_into(self, ctx, g):
         inp = ctx.inputs[0]

@@ -101,6 +101,9 @@ def as_array(data, dtype=None, device=CPU, copy=False, who="Tensor"):
     ``dtype`` (None: its own) on ``device``. ``copy=True``: never shares memory with ``data``.
     Errors name ``who`` (e.g. ``"Tensor 'W'"``, ``"mul"``) and what was wrong."""
     xp = array_module(device)
+    if type(data) is numpy.ndarray and xp is numpy and data.dtype.kind in _REAL_KINDS and (
+            dtype is None or data.dtype == dtype):  # the common case, quickly
+        return data.copy() if copy else data
     if data is None or isinstance(data, (str, bytes, dict, set, frozenset)):
         raise DTypeError(f"{who}: cannot make an array from {type(data).__name__}"
                          f"{'' if data is None else ' ' + _short(data)}: give numbers (a number, "
@@ -130,12 +133,24 @@ def as_array(data, dtype=None, device=CPU, copy=False, who="Tensor"):
         raise DTypeError(f"{who}: cannot make an array from {type(data).__name__}: {exc}") from None
 
 
+_DTYPES = {}  # dtype names already seen -> numpy.dtype (Tensor() is called once per x_t)
+
+
 def _dtype(dtype, who):
+    if isinstance(dtype, numpy.dtype):
+        return dtype
     try:
-        return numpy.dtype(dtype)
+        return _DTYPES[dtype]
+    except (KeyError, TypeError):  # (TypeError: an unhashable dtype argument)
+        pass
+    try:
+        found = numpy.dtype(dtype)
     except TypeError:
         raise DTypeError(f"{who}: unknown dtype {dtype!r}; use 'float64', 'float32', 'int64' or "
                          "'bool'") from None
+    if isinstance(dtype, str):
+        _DTYPES[dtype] = found
+    return found
 
 
 def _check_kind(dtype, who, what):
@@ -193,4 +208,6 @@ def too_large_text(shape, dtype):
 
 
 def is_float(dtype):
-    return numpy.dtype(dtype).name in _FLOAT_DTYPES
+    if not isinstance(dtype, numpy.dtype):
+        dtype = numpy.dtype(dtype)
+    return dtype.name in _FLOAT_DTYPES

@@ -23,15 +23,10 @@ References stay one-way (output tensor -> Function -> inputs and saved arrays): 
 never holds its outputs, so a graph is freed by reference counting as soon as its root goes.
 This module knows tensors only as ``Node`` (``tensor.py`` builds on it, not the reverse).
 """
-import numpy
-
 from . import backend
 from .errors import DeviceError, DTypeError, ShapeError, TooLargeError, describe
 from .origin import capture as capture_origin
 from .state import STATE
-
-_freeze = numpy.ndarray.setflags  # _freeze(array, False): read-only (see backend.freeze)
-
 
 class Node:
     """A value in the recorded graph: the base class of ``Tensor``.
@@ -42,6 +37,13 @@ class Node:
     number or an array met in an op a constant tensor).
     """
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _NODE_TYPES.add(cls)
+
+
+_NODE_TYPES = set()  # Node's subclasses: a quick test in apply before isinstance
 
 
 class Function:
@@ -58,6 +60,9 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__.lower()
+        # The library's own ops never write into their inputs, nor into an output after
+        # returning it; a user's op might (``a -= a.max()``), so its arrays are frozen for it.
+        cls._library = cls.__module__.startswith("tinygrad_rnn.")
         existing = Function.registry.get(cls.name)
         if existing is not None and (existing.__module__, existing.__qualname__) != (
                 cls.__module__, cls.__qualname__):  # the same class again is a module reload
@@ -87,10 +92,9 @@ class Function:
     # slices of one tensor fill one array. ``backward`` must give the same result.
     backward_into = None
 
-    def call_backward(self, douts, n_inputs):
-        """``backward(*douts)``, checked: a tuple with one gradient (or None) per input. A bare
-        array from a one-input op is taken as that input's gradient."""
-        grads = self.backward(*douts)
+    def as_partials(self, grads, n_inputs):
+        """What ``backward`` returned, checked: a tuple with one gradient (or None) per input.
+        A bare array from a one-input op is taken as that input's gradient."""
         if type(grads) is tuple and len(grads) == n_inputs:
             return grads
         if n_inputs == 1 and (grads is None or hasattr(grads, "shape")):
@@ -119,7 +123,8 @@ class Function:
         out = tuple(_as_array(xp, o) for o in out) if type(out) is tuple else _as_array(xp, out)
         if grad is None:
             return out, None
-        return out, f.call_backward(grad if type(out) is tuple else (grad,), len(arrays))
+        return out, f.as_partials(f.backward(*(grad if type(out) is tuple else (grad,))),
+                                  len(arrays))
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -127,7 +132,7 @@ class Function:
         returns the output tensor (a tuple of tensors for a multi-output op)."""
         device, requires_grad = None, False
         for x in inputs:  # the common case: tensors of one device, checked without copying
-            if not isinstance(x, Node):
+            if type(x) not in _NODE_TYPES and not isinstance(x, Node):
                 return cls.apply(*_as_tensors(cls.name, inputs), **params)
             if x.device != device:
                 if device is not None:
@@ -141,6 +146,9 @@ class Function:
         xp = ctx.xp = inputs[0]._xp
         ctx.inputs, ctx.saved, ctx.out_specs = inputs, None, None
         ctx.params = params or _NO_PARAMS  # most ops have none: one shared empty dict
+        if not cls._library:
+            for t in inputs:
+                backend.freeze(t._data)
         try:
             n = len(inputs)
             if n == 2:
@@ -171,8 +179,8 @@ class Function:
             return _outputs(make, data, device, xp, ctx, requires_grad, origin)
         if not isinstance(data, xp.ndarray):  # NumPy answers a 0-d result with a scalar
             data = xp.asarray(data)
-        if xp is numpy:  # read-only: see backend.freeze
-            _freeze(data, False)
+        elif not cls._library:
+            backend.freeze(data)
         return make(data, device, xp, ctx, requires_grad, origin)
 
 
@@ -185,9 +193,10 @@ def _as_array(xp, data):
 
 def _outputs(make, arrays, device, xp, ctx, requires_grad, origin):
     """The output tensors of a multi-output op; each knows its position (``_index``)."""
-    arrays = tuple(backend.freeze(_as_array(xp, a)) for a in arrays)
+    arrays = tuple(_as_array(xp, a) for a in arrays)
     if ctx is not None:
         ctx.out_specs = tuple((a.shape, a.dtype) for a in arrays)
+        arrays = arrays if type(ctx)._library else tuple(backend.freeze(a) for a in arrays)
     outputs = tuple(make(a, device, xp, ctx, requires_grad, origin) for a in arrays)
     for k, t in enumerate(outputs):
         t._index = k

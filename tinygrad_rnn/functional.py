@@ -15,9 +15,13 @@ def _tensor(t, op, what="the input"):
     return t
 
 
+def _is_int(n):
+    return type(n) is int or (isinstance(n, numbers.Integral) and not isinstance(n, bool))
+
+
 def _axis(axis, ndim, op, shape):
     """``axis`` as a non-negative int in range for ``ndim`` axes."""
-    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+    if not _is_int(axis):
         raise TypeError(f"{op}: axis must be an int, got {type(axis).__name__} {axis!r}")
     if not -ndim <= axis < ndim:
         raise ShapeError(f"{op}: axis {axis} is out of range for {shape} (allowed: "
@@ -76,7 +80,7 @@ def split(t, n_or_sizes, axis=0):
         raise ShapeError("split: cannot split a 0-d tensor")
     axis = _axis(axis, t.ndim, "split", tuple(t.shape))
     length = t.shape[axis]
-    if isinstance(n_or_sizes, numbers.Integral) and not isinstance(n_or_sizes, bool):
+    if _is_int(n_or_sizes):
         if n_or_sizes <= 0 or length % n_or_sizes:
             raise ShapeError(f"split: cannot cut axis {axis} of length {length} of {tuple(t.shape)} "
                              f"into {n_or_sizes} equal parts")
@@ -86,8 +90,7 @@ def split(t, n_or_sizes, axis=0):
             sizes = list(n_or_sizes)
         except TypeError:
             sizes = None
-        if sizes is None or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
-                                    for s in sizes):
+        if sizes is None or not all(_is_int(s) for s in sizes):
             raise TypeError(f"split: n_or_sizes must be an int (equal parts) or a list of ints "
                             f"(the sizes), got {n_or_sizes!r}")
         if sum(sizes) != length or any(s < 0 for s in sizes):

@@ -3,13 +3,15 @@
 Every op on tensors records a node (see ``function.py``); ``backward`` runs the backward pass
 (``autograd.py``) over the recorded graph.
 
-A tensor's array is never changed in place. On the CPU it is read-only, so ``W.data[0] = 1``
-fails at the write. To give a tensor new values on purpose (an optimizer step, loading
+A tensor's array is never changed in place. On the CPU it is read-only once handed out (by
+``.data``, or to a user-defined op), so ``W.data[0] = 1`` fails at the write. To give a tensor new values on purpose (an optimizer step, loading
 weights), ``assign`` replaces its array and counts a new version: arrays that ops saved for the
 backward pass keep the values the forward pass used, and a backward pass over a graph that used
 the old version refuses to run (``StaleValueError``) instead of mixing old and new values.
 """
 import numbers
+
+import numpy
 
 from . import backend, ops
 from .autograd import backpropagate, collector_paused, topological_order  # noqa: F401
@@ -19,6 +21,7 @@ from .origin import capture as capture_origin
 from .state import STATE
 
 DEFAULT_DTYPE = "float64"
+_NDARRAY, _freeze = numpy.ndarray, numpy.ndarray.setflags
 
 
 class Tensor(Node):
@@ -33,16 +36,20 @@ class Tensor(Node):
     __array_ufunc__ = None  # ``ndarray * tensor`` defers to Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, name=None, dtype=None, device="cpu"):
-        who = "Tensor" + (f" {name!r}" if name else "")
         if isinstance(data, Tensor):
             data = data._data
         if dtype is None:  # float64 by default; float arrays keep their own float dtype
             given = getattr(data, "dtype", None)
             dtype = given if given is not None and backend.is_float(given) else DEFAULT_DTYPE
-        self._data = backend.freeze(backend.as_array(data, dtype, device, copy=True, who=who))
+        try:
+            self._data = backend.freeze(backend.as_array(data, dtype, device, copy=True))
+        except DTypeError as exc:
+            if name:  # say which tensor
+                exc.args = (str(exc).replace("Tensor:", f"Tensor {name!r}:", 1),)
+            raise
         if requires_grad and not backend.is_float(self._data.dtype):
-            raise DTypeError(f"{who}: requires_grad=True needs a float dtype, got "
-                             f"{self._data.dtype} (pass dtype='float64')")
+            raise DTypeError(f"Tensor{' ' + repr(name) if name else ''}: requires_grad=True "
+                             f"needs a float dtype, got {self._data.dtype} (pass dtype='float64')")
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
@@ -81,13 +88,16 @@ class Tensor(Node):
             data = backend.as_array(value, None, like.device, copy=True, who=op)
             if data.dtype != dtype and (data.dtype.kind in "biuf" and dtype.kind == "f"):
                 data = data.astype(dtype)
-        return cls._node(backend.freeze(data), like.device, like._xp, None, False, None)
+        return cls._node(data, like.device, like._xp, None, False, None)
 
     # ---- the values, and changing them on purpose -----------------------------------------
     @property
     def data(self):
         """The array (read-only on the CPU). To change it, use ``assign``."""
-        return self._data
+        data = self._data
+        if type(data) is _NDARRAY:  # frozen when handed out (see backend.freeze)
+            _freeze(data, False)
+        return data
 
     @data.setter
     def data(self, value):

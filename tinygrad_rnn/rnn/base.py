@@ -15,7 +15,7 @@ import numpy
 
 from .. import backend
 from ..errors import ShapeError
-from ..nn import Module, uniform
+from ..nn import Module, assign_all, check_state, uniform
 from ..tensor import Tensor
 
 TORCH_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -107,34 +107,18 @@ class RNNCell(Module):
         ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``, PyTorch's gate order), as arrays
         or anything ``numpy.asarray`` accepts (torch tensors included).
 
-        Every key and shape is checked first; on any problem a ``ValueError`` (``ShapeError``
-        for shapes) names them all and no parameter changes. A cell with one bias b gets
-        b = bias_ih + bias_hh.
+        Every key, value and shape is checked first (``nn.check_state``); on any problem one
+        error names them all (``StateDictKeyError``, a ``KeyError``, for keys; ``DTypeError``
+        for values that are not real numbers or do not fit the cell's dtype; ``ShapeError`` for
+        shapes) and no parameter changes. A cell with one bias b gets b = bias_ih + bias_hh.
         """
-        self._assign(self._validated(state_dict, f"{type(self).__name__}.load_torch_state_dict"))
+        name = f"{type(self).__name__}.load_torch_state_dict"
+        self._assign(self._validated(state_dict, name), name)
 
     def _validated(self, state_dict, name):
         """Check a PyTorch state dict; return our parameters' new arrays (nothing assigned yet)."""
-        if not hasattr(state_dict, "keys"):
-            raise TypeError(f"{name}: expected a dict of arrays, got {type(state_dict).__name__}")
-        expected = self._torch_shapes()
-        problems = [f"missing key {k!r}" for k in expected if k not in state_dict]
-        problems += [f"unexpected key {k!r}" for k in state_dict if k not in expected]
-        arrays = {}
-        for key, shape in expected.items():
-            if key not in state_dict:
-                continue
-            try:
-                value = numpy.asarray(_host(state_dict[key]), dtype=numpy.float64)
-            except (TypeError, ValueError) as exc:
-                problems.append(f"{key!r} is not a numeric array ({exc})")
-                continue
-            if value.shape != shape:
-                problems.append(f"{key!r} has shape {value.shape}, expected {shape}")
-            else:
-                arrays[key] = value
-        if problems:
-            raise ShapeError(f"{name}: " + "; ".join(problems) + " (nothing was changed)")
+        arrays = check_state(name, self._torch_shapes(), state_dict)
+        arrays = {key: numpy.asarray(value, dtype=numpy.float64) for key, value in arrays.items()}
         ours = {"W_x": arrays["weight_ih"].T, self.recurrent: arrays["weight_hh"].T}
         if self.single_bias:
             ours["b"] = arrays["bias_ih"] + arrays["bias_hh"]
@@ -142,11 +126,8 @@ class RNNCell(Module):
             ours["b_x"], ours["b_h"] = arrays["bias_ih"], arrays["bias_hh"]
         return ours
 
-    def _assign(self, ours):
-        for attr, value in ours.items():
-            p = getattr(self, attr)
-            p.data = backend.as_array(numpy.ascontiguousarray(value), p.dtype, p.device).copy()
-            p.grad = None
+    def _assign(self, ours, name="load_torch_state_dict"):
+        assign_all(name, [(getattr(self, attr), value) for attr, value in ours.items()])
 
     def torch_state_dict(self, grad=False):
         """The parameters in PyTorch's keys and layout, as NumPy float64 arrays.
@@ -170,13 +151,3 @@ class RNNCell(Module):
             out["bias_ih"], out["bias_hh"] = get("b_x"), get("b_h")
         return out
 
-
-def _host(value):
-    """A torch tensor that requires grad refuses ``numpy.asarray``; take its data without torch."""
-    if hasattr(value, "detach") and not isinstance(value, (numpy.ndarray, Tensor)):
-        value = value.detach()
-        if hasattr(value, "cpu"):
-            value = value.cpu()
-    if isinstance(value, Tensor):
-        return value.numpy()
-    return value

@@ -8,7 +8,7 @@ import numpy
 
 from ..errors import ShapeError
 from ..functional import concat, stack
-from ..nn import Module
+from ..nn import Module, assign_all, check_state
 from ..state import scope
 from ..tensor import Tensor
 from .base import TORCH_KEYS, RNNCell
@@ -189,24 +189,12 @@ def _reverse_inputs(xs, steps, order, padded):
 
 def _load(module, cells, state_dict):
     name = f"{type(module).__name__}.load_torch_state_dict"
-    if not hasattr(state_dict, "keys"):
-        raise TypeError(f"{name}: expected a dict of arrays, got {type(state_dict).__name__}")
-    known = {key + suffix for suffix, _ in cells for key in TORCH_KEYS}
-    problems = [f"unexpected key {k!r}" for k in state_dict if k not in known]
-    updates = []
-    for suffix, cell in cells:
-        part = {key: state_dict[key + suffix] for key in TORCH_KEYS if key + suffix in state_dict}
-        problems += [f"missing key {key + suffix!r}" for key in TORCH_KEYS if key not in part]
-        if len(part) < len(TORCH_KEYS):
-            continue
-        try:
-            updates.append((cell, cell._validated(part, suffix)))
-        except (ValueError, TypeError) as exc:
-            problems.append(str(exc).replace(" (nothing was changed)", ""))
-    if problems:
-        raise ShapeError(f"{name}: " + "; ".join(problems) + " (nothing was changed)")
-    for cell, ours in updates:
-        cell._assign(ours)
+    expected = {key + suffix: shape for suffix, cell in cells
+                for key, shape in cell._torch_shapes().items()}
+    arrays = check_state(name, expected, state_dict)  # every key and shape, before any change
+    updates = [(getattr(cell, attr), value) for suffix, cell in cells for attr, value in
+               cell._validated({key: arrays[key + suffix] for key in TORCH_KEYS}, name).items()]
+    assign_all(name, updates)
 
 
 def _export(cells, grad):

@@ -160,3 +160,110 @@ def test_two_ops_cannot_share_a_name():
     with pytest.raises(ValueError, match=r"op name 'tanh' is taken by tinygrad_rnn.ops"):
         class Tanh(tr.Function):  # noqa: F841
             """h = tanh(a);   dL/da = dL/dh * (1 - h**2)"""
+
+
+# ---- errors keep their cause ------------------------------------------------------------------
+class _Parse(tr.Function):
+    """b = a (after a bug in the forward);   dL/da = dL/db"""
+    name = "test_errors_parse"
+
+    def forward(self, a):
+        return a * int("x")  # a student's bug, not a shape problem
+
+    def backward(self, db):
+        return (db,)
+
+
+class _Broadcast(tr.Function):
+    """c = a + b with shapes that cannot broadcast;   dL/da = dL/dc"""
+    name = "test_errors_broadcast"
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, dc):
+        return dc, dc
+
+
+for _op in (_Parse, _Broadcast):  # registered only while a test uses them
+    tr.Function.registry.pop(_op.name)
+
+
+@pytest.fixture
+def user_ops():
+    for op in (_Parse, _Broadcast):
+        tr.Function.registry[op.name] = op
+    yield
+    for op in (_Parse, _Broadcast):
+        tr.Function.registry.pop(op.name, None)
+
+
+def test_an_error_in_a_users_forward_keeps_its_type_and_traceback(user_ops):
+    x = tr.Tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="invalid literal for int") as info:
+        _Parse.apply(x)
+    assert not isinstance(info.value, tr.ShapeError)
+    assert any(entry.name == "forward" and "int(\"x\")" in str(entry.statement)
+               for entry in info.traceback)
+    assert "test_errors_parse" in "".join(getattr(info.value, "__notes__", []))
+
+
+def test_an_error_in_a_users_backward_keeps_its_type_and_traceback():
+    x = tr.Tensor([1.0], requires_grad=True)
+
+    class Fine(tr.Function):
+        """b = a;   dL/da = a bug"""
+        name = "test_errors_fine"
+
+        def forward(self, a):
+            return a * 1.0
+
+        def backward(self, db):
+            raise RuntimeError("the backward's own bug")
+    try:
+        with pytest.raises(RuntimeError, match="the backward's own bug") as info:
+            Fine.apply(x).sum().backward()
+        assert info.traceback[-1].name == "backward"
+    finally:
+        tr.Function.registry.pop("test_errors_fine", None)
+
+
+def test_a_genuine_shape_mismatch_is_a_shape_error_chained_to_numpys(user_ops):
+    a, b = tr.Tensor(numpy.ones((2, 3))), tr.Tensor(numpy.ones(4))
+    with pytest.raises(tr.ShapeError, match=r"test_errors_broadcast: .*\(2, 3\), \(4,\).*broadcast") \
+            as info:
+        _Broadcast.apply(a, b)
+    assert isinstance(info.value.__cause__, ValueError)  # NumPy's own error, with its traceback
+    with pytest.raises(tr.ShapeError) as info:
+        a + b
+    assert info.value.__cause__ is not None
+
+
+def test_missing_state_dict_keys_are_a_key_error():
+    layer = tr.nn.Linear(2, 2)
+    with pytest.raises(KeyError) as info:
+        layer.load_state_dict({"W": numpy.zeros((2, 2))})
+    assert isinstance(info.value, tr.StateDictKeyError) and isinstance(info.value, ValueError)
+    assert str(info.value) == ("Linear.load_state_dict: missing key 'b' (nothing was changed)")
+    cell = tr.rnn.ElmanCell(2, 2)
+    with pytest.raises(KeyError, match="missing key 'bias_hh'"):
+        cell.load_torch_state_dict({"weight_ih": numpy.zeros((2, 2)),
+                                    "weight_hh": numpy.zeros((2, 2)), "bias_ih": numpy.zeros(2)})
+    with pytest.raises(tr.ShapeError, match=r"'W' has shape \(3, 2\)") as info:
+        layer.load_state_dict({"W": numpy.zeros((3, 2)), "b": numpy.zeros(2)})
+    assert not isinstance(info.value, KeyError)  # a shape problem is not a key problem
+
+
+def test_a_stack_reports_every_problem_of_its_state_dict_at_once():
+    bi = tr.rnn.BiRNN(tr.rnn.ElmanCell(2, 3), tr.rnn.ElmanCell(2, 3))
+    good = bi.torch_state_dict()
+    before = bi.torch_state_dict()
+    bad = dict(good, weight_ih_l0=numpy.zeros((5, 5)), extra=numpy.zeros(1))
+    del bad["bias_hh_l0_reverse"]
+    with pytest.raises(tr.StateDictKeyError) as info:
+        bi.load_torch_state_dict(bad)
+    message = str(info.value)
+    assert "missing key 'bias_hh_l0_reverse'" in message and "unexpected key 'extra'" in message
+    assert "'weight_ih_l0' has shape (5, 5)" in message and "nothing was changed" in message
+    for key, value in bi.torch_state_dict().items():
+        numpy.testing.assert_array_equal(value, before[key])

@@ -97,9 +97,7 @@ def test_gradcheck_on_the_device(device):
 
 
 def test_lstm_cell_runs_on_the_device(device):
-    cells = pytest.importorskip("tinygrad_rnn.rnn")
-    if not hasattr(cells, "LSTMCell") or not hasattr(cells, "unroll"):
-        pytest.skip("tinygrad_rnn.rnn has no LSTMCell/unroll yet")
+    cells = tr.rnn
     results = []
     for dev in (device, "cpu"):
         tr.manual_seed(5)

@@ -5,9 +5,7 @@ import numpy
 import pytest
 
 import tinygrad_rnn as tr
-from tinygrad_rnn import backend
-
-rnn = pytest.importorskip("tinygrad_rnn.rnn")
+from tinygrad_rnn import backend, rnn
 
 
 def _host(array):

@@ -12,7 +12,7 @@ import math
 
 import numpy
 
-from .errors import DeviceError, DTypeError, TooLargeError
+from .errors import DeviceError, DTypeError, ShapeError, TooLargeError
 
 CPU = "cpu"
 CUDA = "cuda"
@@ -120,7 +120,8 @@ def as_array(data, dtype=None, device=CPU, copy=False, who="Tensor"):
         _check_kind(target, who, "dtype")
         if target.kind != "f":
             _check_fits(source, target, who, xp)
-        result = source.astype(target)
+        with numpy.errstate(over="ignore"):  # an overflow is refused just below, with its value
+            result = source.astype(target)
         if source.dtype.kind == "f" and target.itemsize < source.dtype.itemsize:
             _check_overflow(source, result, who, xp)
         return result
@@ -130,6 +131,9 @@ def as_array(data, dtype=None, device=CPU, copy=False, who="Tensor"):
     except (TypeError, ValueError) as exc:
         if isinstance(exc, DTypeError):
             raise
+        if "inhomogeneous" in str(exc):
+            raise ShapeError(f"{who}: the nested lists have different lengths, so they do not "
+                             f"make an array ({exc})") from None
         raise DTypeError(f"{who}: cannot make an array from {type(data).__name__}: {exc}") from None
 
 
@@ -185,8 +189,8 @@ def _check_fits(source, target, who, xp):
     info = numpy.iinfo(target)
     low, high = float(source.min()), float(source.max())
     if low < info.min or high > info.max:
-        raise DTypeError(f"{who}: values from {low:g} to {high:g} do not fit in {target.name} "
-                         f"({info.min} to {info.max})")
+        values = f"the value {low:g} does" if low == high else f"values from {low:g} to {high:g} do"
+        raise DTypeError(f"{who}: {values} not fit in {target.name} ({info.min} to {info.max})")
 
 
 def _short(value):

@@ -184,8 +184,9 @@ class Tensor(Node):
     def __array_function__(self, func, types, args, kwargs):
         name = getattr(func, "__name__", "function")
         raise TypeError(f"numpy.{name} does not take Tensors (it would not be recorded in the "
-                        f"graph): use the tensor's own method or tr.{name} where there is one "
-                        f"(t.sum(), tr.stack), or numpy.{name}(t.numpy()) for plain numbers")
+                        "graph): use the tensor's methods (t.sum(), t.mean(), t.max(), t.tanh()) "
+                        f"or tr's functions (tr.stack, tr.concat), or numpy.{name}(t.numpy()) "
+                        "for plain numbers")
 
     def __repr__(self):
         parts = [f"shape={tuple(self.shape)}", f"dtype={self.dtype}"]

@@ -162,7 +162,7 @@ class Function:
                 exc.args = (f"{exc} [inputs: {', '.join(describe(t) for t in inputs)}]",)
             raise
         except (ValueError, IndexError, TypeError, MemoryError) as exc:
-            named = _named_error(cls, inputs, exc)
+            named = _named_error(cls, inputs, exc, params)
             if named is None:  # the op's own error (a bug in a user's forward): as it was
                 if hasattr(exc, "add_note"):
                     exc.add_note(f"(raised in the forward of op {cls.name!r} on inputs "
@@ -207,22 +207,26 @@ def _outputs(make, arrays, device, xp, ctx, requires_grad, origin):
 _SHAPE_WORDS = ("shape", "broadcast", "dimension", "axis", "out of bounds", "too many indices")
 
 
-def _named_error(cls, inputs, exc):
+def _named_error(cls, inputs, exc, params):
     """The library's error for an exception raised in ``cls``'s forward, or None to re-raise
-    it unchanged: a shape mismatch becomes a ``ShapeError``; in the library's own ops (whose
-    parameters are checked before) any ValueError/IndexError is one, and a TypeError is a
-    dtype the op cannot take; an allocation failure is a ``TooLargeError``."""
-    shapes = ", ".join(describe(t) for t in inputs)
+    it unchanged (an error that already names the op, or a bug in a user's op): a shape
+    mismatch becomes a ``ShapeError``; in the library's own ops (whose inputs hold real
+    numbers) any ValueError/IndexError is one, and a TypeError is a dtype the op cannot take
+    or a parameter of the wrong type; an allocation failure is a ``TooLargeError``."""
     detail = str(exc)
-    if detail.startswith(f"{cls.name}:"):  # the op's own words: do not name it twice
-        detail = detail[len(cls.name) + 1:].lstrip()
+    if detail.startswith(f"{cls.name}:"):
+        return None
+    shapes = ", ".join(describe(t) for t in inputs)
     if isinstance(exc, MemoryError):
         return TooLargeError(f"{cls.name}: the result for inputs {shapes} is too large for this "
                              f"machine's memory ({detail})")
-    builtin = cls.__module__.startswith("tinygrad_rnn.ops")
+    builtin = cls.__module__.startswith("tinygrad_rnn.")
     if isinstance(exc, TypeError):
         if not builtin:
             return None
+        if params:
+            given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            return TypeError(f"{cls.name}: cannot apply to inputs {shapes} with {given}: {detail}")
         dtypes = ", ".join(str(t.dtype) for t in inputs)
         return DTypeError(f"{cls.name}: cannot apply to inputs of dtype {dtypes}: {detail}")
     if builtin or any(word in detail for word in _SHAPE_WORDS):

@@ -28,22 +28,22 @@ def parameter(data, name, dtype="float64", device="cpu"):
     return Tensor(data, requires_grad=True, name=name, dtype=dtype, device=device)
 
 
-def uniform(shape, bound, name, dtype="float64", device="cpu"):
-    """A parameter drawn from U(-bound, bound) by the library's seeded generator."""
-    return parameter(_drawn(lambda: generator().uniform(-bound, bound, size=shape), shape, name),
-                     name, dtype, device)
+def uniform(shape, bound, name, dtype="float64", device="cpu", owner=None):
+    """A parameter drawn from U(-bound, bound) by the library's seeded generator; ``owner``
+    (e.g. ``"Linear"``) names the module in an error."""
+    return parameter(_drawn(lambda: generator().uniform(-bound, bound, size=shape), shape, name,
+                            owner), name, dtype, device)
 
 
-def _drawn(draw, shape, name):
+def _drawn(draw, shape, name, owner=None):
     """``draw()``, with an absurd size named as such (NumPy says ``_ArrayMemoryError``)."""
     try:
         return draw()
-    except MemoryError:
-        raise TooLargeError(f"parameter {name}: {backend.too_large_text(shape, 'float64')}") from None
-    except ValueError as exc:
-        if "too big" not in str(exc):
+    except (MemoryError, ValueError) as exc:
+        if isinstance(exc, ValueError) and "too big" not in str(exc):
             raise
-        raise TooLargeError(f"parameter {name}: {backend.too_large_text(shape, 'float64')}") from None
+        where = f"{owner}: parameter {name}" if owner else f"parameter {name}"
+        raise TooLargeError(f"{where}: {backend.too_large_text(shape, 'float64')}") from None
 
 
 class Module:
@@ -139,7 +139,7 @@ def check_state(where, expected, state):
             continue
         try:
             array = backend.as_array(_host(state[key]), who=f"{key!r}")
-        except DTypeError as exc:
+        except (DTypeError, ShapeError, TooLargeError) as exc:  # not numbers, ragged, too large
             bad.append(str(exc))
             continue
         if tuple(array.shape) != tuple(shape):
@@ -193,8 +193,8 @@ class Linear(Module):
         self.in_features = positive_int("Linear", "in_features", in_features)
         self.out_features = positive_int("Linear", "out_features", out_features)
         bound = 1 / math.sqrt(self.in_features)
-        self.W = uniform((self.in_features, self.out_features), bound, "W", dtype, device)
-        self.b = uniform((self.out_features,), bound, "b", dtype, device) if bias else None
+        self.W = uniform((self.in_features, self.out_features), bound, "W", dtype, device, "Linear")
+        self.b = uniform((self.out_features,), bound, "b", dtype, device, "Linear") if bias else None
 
     def forward(self, x):
         if getattr(x, "ndim", 0) == 0 or x.shape[-1] != self.in_features:
@@ -211,8 +211,8 @@ class Embedding(Module):
         self.num = positive_int("Embedding", "num", num)
         self.dim = positive_int("Embedding", "dim", dim)
         shape = (self.num, self.dim)
-        self.E = parameter(_drawn(lambda: generator().standard_normal(shape), shape, "E"), "E",
-                           dtype, device)
+        self.E = parameter(_drawn(lambda: generator().standard_normal(shape), shape, "E",
+                                  "Embedding"), "E", dtype, device)
 
     def forward(self, ids):
         ids_array = ids._data if isinstance(ids, Tensor) else self.E._xp.asarray(ids)

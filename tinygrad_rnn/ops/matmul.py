@@ -1,4 +1,6 @@
 """Matrix product, 2-D and batched (leading axes broadcast); a 1-D operand is a row or column."""
+import math
+
 from ..errors import ShapeError
 from ..function import Function
 
@@ -22,7 +24,8 @@ class MatMul(Function):
         if b.ndim == 2 and a.ndim >= 2:  # rows times one matrix (x_t W, or all steps' X W)
             da = dc @ b.T if need_a else None
             # for a batch of row blocks, dL/db = sum over blocks of a^T dL/dc: one product
-            db = a.reshape(-1, a.shape[-1]).T @ dc.reshape(-1, dc.shape[-1]) if need_b else None
+            rows = math.prod(a.shape[:-1])  # (not -1: that fails for an empty a)
+            db = a.reshape(rows, a.shape[-1]).T @ dc.reshape(rows, dc.shape[-1]) if need_b else None
             return da, db
         xp = self.xp
         a2 = a[None, :] if a.ndim == 1 else a          # a 1-D a is a row vector (1, n)

@@ -1,9 +1,25 @@
 """Reductions over axes: sum, mean and max (ties share the gradient equally)."""
+import numbers
+
+from ..errors import ShapeError
 from ..function import Function
 
 _AXES = [(((3, 4),), {}), (((3, 4),), {"axis": 0}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True}),
          (((2, 3, 4),), {"axis": -1}), (((3, 4),), {"keepdims": True}),
          (((2, 3, 4),), {"axis": (-1, 0)})]
+
+
+def _check_axis(op, axis, ndim):
+    """``axis`` must be None, an int or a tuple of distinct ints in range for ``ndim`` axes
+    (NumPy would also take axis 0 of a 0-d array)."""
+    if axis is None:
+        return
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes):
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
+    if any(not -ndim <= a < ndim for a in axes) or len({a % ndim for a in axes}) < len(axes):
+        raise ShapeError(f"{op}: axis {axis!r} does not fit a tensor of {ndim} dims (allowed: "
+                         f"distinct axes from {-ndim} to {ndim - 1})")
 
 
 def _expand(xp, grad, shape, axis, keepdims):
@@ -23,6 +39,7 @@ class Sum(Function):
     cases = _AXES
 
     def forward(self, a, axis=None, keepdims=False):
+        _check_axis("sum", axis, a.ndim)
         self.save(shape=a.shape)
         return a.sum(axis=axis, keepdims=keepdims)
 
@@ -37,6 +54,7 @@ class Mean(Function):
     cases = _AXES
 
     def forward(self, a, axis=None, keepdims=False):
+        _check_axis("mean", axis, a.ndim)
         m = a.mean(axis=axis, keepdims=keepdims)
         self.save(shape=a.shape, n=a.size // max(m.size, 1))
         return m
@@ -52,6 +70,7 @@ class Max(Function):
     cases = _AXES
 
     def forward(self, a, axis=None, keepdims=False):
+        _check_axis("max", axis, a.ndim)
         m = a.max(axis=axis, keepdims=True)
         is_max = a == m
         self.save(is_max=is_max, count=is_max.sum(axis=axis, keepdims=True))

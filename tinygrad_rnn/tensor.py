@@ -4,10 +4,11 @@ Every op on tensors records a node (see ``function.py``); ``backward`` runs the 
 (``autograd.py``) over the recorded graph.
 
 A tensor's array is never changed in place. On the CPU it is read-only once handed out (by
-``.data``, or to a user-defined op), so ``W.data[0] = 1`` fails at the write. To give a tensor new values on purpose (an optimizer step, loading
-weights), ``assign`` replaces its array and counts a new version: arrays that ops saved for the
-backward pass keep the values the forward pass used, and a backward pass over a graph that used
-the old version refuses to run (``StaleValueError``) instead of mixing old and new values.
+``.data``, or to a user-defined op), so ``W.data[0] = 1`` fails at the write. To give a tensor
+new values on purpose (an optimizer step, loading weights), ``assign`` replaces its array and
+counts a new version: arrays that ops saved for the backward pass keep the values the forward
+pass used, and a backward pass over a graph that used the old version refuses to run
+(``StaleValueError``) instead of mixing old and new values. See docs/autodiff.md.
 """
 import numbers
 

@@ -160,8 +160,8 @@ def test_function_run_is_the_public_way_to_call_an_op_on_arrays():
     numpy.testing.assert_allclose(grads[1], [[1.0], [2.0]])
     out, grads = tr.Function.registry["sum"].run([a], params={"axis": 1})
     assert grads is None and out.shape == (1,)
-    outs, grads = tr.Function.registry["unstack"].run([a], params={"axis": 1},
-                                                     grad=(numpy.ones(1), numpy.zeros(1)))
+    unstack = tr.Function.registry["unstack"]
+    outs, grads = unstack.run([a], params={"axis": 1}, grad=(numpy.ones(1), numpy.zeros(1)))
     assert len(outs) == 2
     numpy.testing.assert_allclose(grads[0], [[1.0, 0.0]])
 

@@ -3,8 +3,9 @@
 The promise checked for every generated call: a valid result, or a named error, that is an
 exception of the library (``tr.ShapeError``, ``tr.DTypeError``, ...) or a plain ``ValueError`` /
 ``TypeError`` / ``KeyError`` / ``IndexError`` whose message names the function or argument that
-was wrong (an absurd size: a "too large" message giving the size asked for); never NumPy's own exception types, and never anything else (AttributeError,
-ZeroDivisionError, OverflowError, ...) from deep inside. Valid results are checked too (shapes,
+was wrong (an absurd size: a "too large" message giving the size asked for); never NumPy's own
+exception types, and never anything else (AttributeError, ZeroDivisionError, OverflowError, ...)
+from deep inside. Valid results are checked too (shapes,
 values, gradients of the right shape). Derandomized with few examples: deterministic and quick.
 """
 import math

@@ -28,6 +28,7 @@ from .errors import DeviceError, DTypeError, ShapeError, TooLargeError, describe
 from .origin import capture as capture_origin
 from .state import STATE
 
+
 class Node:
     """A value in the recorded graph: the base class of ``Tensor``.
 
@@ -40,10 +41,11 @@ class Node:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _NODE_TYPES.add(cls)
+        global _tensor_type
+        _tensor_type = _tensor_type or cls
 
 
-_NODE_TYPES = set()  # Node's subclasses: a quick test in apply before isinstance
+_tensor_type = None  # Node's first subclass (Tensor): apply's quick test before isinstance
 
 
 class Function:
@@ -132,7 +134,7 @@ class Function:
         returns the output tensor (a tuple of tensors for a multi-output op)."""
         device, requires_grad = None, False
         for x in inputs:  # the common case: tensors of one device, checked without copying
-            if type(x) not in _NODE_TYPES and not isinstance(x, Node):
+            if type(x) is not _tensor_type and not isinstance(x, Node):
                 return cls.apply(*_as_tensors(cls.name, inputs), **params)
             if x.device != device:
                 if device is not None:
@@ -142,11 +144,12 @@ class Function:
                 requires_grad = True
         if device is None:
             raise TypeError(f"{cls.name}: needs at least one Tensor input")
-        ctx = object.__new__(cls)
+        ctx = _new(cls)
         xp = ctx.xp = inputs[0]._xp
         ctx.inputs, ctx.saved, ctx.out_specs = inputs, None, None
         ctx.params = params or _NO_PARAMS  # most ops have none: one shared empty dict
-        if not cls._library:
+        library = cls._library
+        if not library:
             for t in inputs:
                 backend.freeze(t._data)
         try:
@@ -169,21 +172,21 @@ class Function:
                                  f"{', '.join(describe(t) for t in inputs)})")
                 raise
             raise named from exc
-        make = type(inputs[0])._node
-        origin = capture_origin()
         if STATE.grad_enabled:
             ctx.generation = STATE.generation
         else:
             ctx, requires_grad = None, False
-        if type(data) is tuple:  # an op with several outputs
-            return _outputs(make, data, device, xp, ctx, requires_grad, origin)
-        if not isinstance(data, xp.ndarray):  # NumPy answers a 0-d result with a scalar
-            data = xp.asarray(data)
-        elif not cls._library:
+        if type(data) is not xp.ndarray:
+            if type(data) is tuple:  # an op with several outputs
+                return _outputs(type(inputs[0])._node, data, device, xp, ctx, requires_grad,
+                                capture_origin())
+            data = xp.asarray(data)  # NumPy answers a 0-d result with a scalar
+        elif not library:
             backend.freeze(data)
-        return make(data, device, xp, ctx, requires_grad, origin)
+        return type(inputs[0])._node(data, device, xp, ctx, requires_grad, capture_origin())
 
 
+_new = object.__new__
 _NO_PARAMS = {}  # the params of every op without any; ops only read their params
 
 

@@ -23,6 +23,7 @@ from .state import STATE
 
 DEFAULT_DTYPE = "float64"
 _NDARRAY, _freeze = numpy.ndarray, numpy.ndarray.setflags
+_new = object.__new__
 
 
 class Tensor(Node):
@@ -64,7 +65,7 @@ class Tensor(Node):
     @classmethod
     def _node(cls, data, device, xp, ctx, requires_grad, origin):
         """A tensor made by an op (``ctx``), without ``__init__``'s conversions and checks."""
-        t = cls.__new__(cls)
+        t = _new(cls)
         t._data = data
         t.grad = None
         t.requires_grad = requires_grad

@@ -75,7 +75,8 @@ class Event:
 
     ``phase`` is ``"forward"`` or ``"backward"``; ``node`` the tensor, ``op`` its primitive (None
     for a leaf), ``inputs`` its input tensors; ``value`` is ``node.data`` as the real forward
-    pass produced it (kept when the event is made); ``grad`` is dL/d(node) in the backward phase (None in the forward);
+    pass produced it (kept when the event is made); ``grad`` is dL/d(node) in the backward
+    phase (None in the forward);
     ``contributions`` the partial gradients that were summed into it, as
     ``(consumer node or None for the root's seed, array)`` in arrival order; ``sends`` what it
     passes on to its inputs. ``t`` and ``label`` come from ``unroll``'s step scope; ``origin``

@@ -150,4 +150,3 @@ class RNNCell(Module):
         else:
             out["bias_ih"], out["bias_hh"] = get("b_x"), get("b_h")
         return out
-

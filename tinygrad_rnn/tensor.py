@@ -84,7 +84,7 @@ class Tensor(Node):
         (so ``x32 * 2.0`` and ``x32 + numpy_float64_array`` stay float32). An array is copied:
         reusing the caller's buffer afterwards cannot change what the op saved."""
         dtype = like._data.dtype
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and dtype.kind == "f":
             data = like._xp.asarray(value, dtype=dtype)
         else:
             data = backend.as_array(value, None, like.device, copy=True, who=op)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import tinygrad_rnn as tr
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's nan for odd input
-FUZZ = settings(max_examples=150, derandomize=True, deadline=None,
+FUZZ = settings(max_examples=150, derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 NAMED = (ValueError, TypeError, KeyError, IndexError)
 

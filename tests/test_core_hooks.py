@@ -151,6 +151,27 @@ def test_the_stepper_and_check_graph_handle_several_outputs(polar):
     report = tr.testing.check_graph(loss)
     assert report.ok and sum(n.op == "test_hooks_polar" for n in report.nodes) == 1
 
+    class Stop(tr.Function):
+        """b = a, but no gradient flows back;   dL/da = None"""
+        name = "test_hooks_stop"
+
+        def forward(self, a):
+            return a * 1.0
+
+        def backward(self, db):
+            return (None,)
+    try:  # an output in the graph that receives no gradient, visited before or after the other
+        for loss in ((r * 3).sum() + Stop.apply(theta).sum(),
+                     Stop.apply(theta).sum() + (r * 3).sum(),
+                     (theta * 3).sum() + Stop.apply(r).sum()):
+            st = tr.debug.Stepper(loss)
+            a.grad = None
+            loss.backward()
+            a_event = next(e for e in st.ops if e.phase == "backward" and e.node is a)
+            numpy.testing.assert_allclose(a_event.grad, a.grad)
+    finally:
+        tr.Function.registry.pop("test_hooks_stop", None)
+
 
 def test_function_run_is_the_public_way_to_call_an_op_on_arrays():
     a, b = numpy.array([[1.0, 2.0]]), numpy.array([[3.0], [4.0]])

@@ -59,7 +59,7 @@ def backpropagate(root, grad, retain_grads=True, write_grads=True, hooks=(), ord
             douts = None  # (one output: backward(g))
         else:  # one of several outputs: the op runs once, when the last of them has its turn
             several = several or SeveralOutputs(order)
-            douts = several.arrived(ctx, node._index, g)
+            node, douts = several.arrived(ctx, node, g)
             if douts is None:
                 continue
         if ctx.generation != generation:  # some tensor was assigned since this op ran
@@ -94,25 +94,29 @@ class SeveralOutputs:
     backward's formulas just work."""
 
     def __init__(self, order):
-        self.left, self.douts = {}, {}
+        self.left, self.douts, self.last = {}, {}, {}
         for node in order:  # how many of each such op's outputs the walk will visit
             ctx = node._ctx
             if ctx is not None and ctx.out_specs is not None:
                 self.left[ctx] = self.left.get(ctx, 0) + 1
 
-    def arrived(self, ctx, index, g):
-        """Record dL/d(output ``index``); the tuple of all when none is left to come, else None
-        (None as well when no output received any gradient)."""
+    def arrived(self, ctx, node, g):
+        """Record dL/d(node), one of ``ctx``'s outputs. Returns ``(output, douts)``: when none
+        is left to come, the last output that received a gradient and the tuple of all of them;
+        else (or when no output received any) ``(node, None)``."""
         douts = self.douts.setdefault(ctx, [None] * len(ctx.out_specs))
-        douts[index] = g
+        douts[node._index] = g
+        if g is not None:
+            self.last[ctx] = node
         self.left[ctx] -= 1
         if self.left[ctx]:
-            return None
+            return node, None
         del self.douts[ctx]
-        if all(d is None for d in douts):
-            return None
-        return tuple(ctx.xp.zeros(shape, dtype=dtype) if d is None else d
-                     for d, (shape, dtype) in zip(douts, ctx.out_specs))
+        last = self.last.pop(ctx, None)
+        if last is None:
+            return node, None
+        return last, tuple(ctx.xp.zeros(shape, dtype=dtype) if d is None else d
+                           for d, (shape, dtype) in zip(douts, ctx.out_specs))
 
 
 def _fit(ctx, partial, inp):
@@ -176,7 +180,7 @@ class BackwardHook:
     def backward_called(self, node, douts, partials):
         """``node``'s op ran its backward: ``douts`` (a tuple, one gradient per output) in,
         ``partials`` (one per input, None where there is none) out. For an op with several
-        outputs, ``node`` is the last of them that the loop visited."""
+        outputs, ``node`` is the last of them that the loop visited with a gradient."""
 
     def partial_sent(self, node, input, partial, before, total):
         """``partial``, dL/d(input) through ``node``, was added to ``before`` (what ``input``

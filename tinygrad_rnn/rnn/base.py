@@ -93,10 +93,34 @@ class RNNCell(Module):
         return (f"{type(self).__name__}(input_size={self.input_size}, "
                 f"hidden_size={self.hidden_size})")
 
-    # ---- PyTorch interop (torch itself is never imported) ------------------------------
-    def _bias_attrs(self):
-        return ("b",) if self.single_bias else ("b_x", "b_h")
+    # ---- the runner protocol of cells, BiRNN and Stacked (what the usage patterns call) -----
+    def run(self, xs, state=None, labels=None, lengths=None):
+        """``(ys, states)`` over the sequence: ``tr.rnn.unroll(self, xs, state, labels, lengths)``."""
+        from .unroll import unroll
+        return unroll(self, xs, state, labels, lengths)
 
+    def final(self, states):
+        """The final state, from the states ``run`` returned: s_T."""
+        return states[-1]
+
+    def summary(self, final):
+        """The final state as one state of the top cell (for a cell: itself)."""
+        return final
+
+    def last_output(self, ys, lengths=None):
+        """y_n: each sequence's output at its own last step (``lengths``: int array or None)."""
+        from .unroll import last_steps
+        return last_steps(ys, lengths)
+
+    @property
+    def top_cells(self):
+        """The cells whose states make the final state (a decoder must fit them)."""
+        return [self]
+
+    def _torch_cells(self, layer=0):
+        return [(f"_l{layer}", self)]
+
+    # ---- PyTorch interop (torch itself is never imported) ------------------------------
     def _torch_shapes(self):
         rows = self.gates * self.hidden_size
         return {"weight_ih": (rows, self.input_size), "weight_hh": (rows, self.hidden_size),
@@ -107,9 +131,10 @@ class RNNCell(Module):
         ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``, PyTorch's gate order), as arrays
         or anything ``numpy.asarray`` accepts (torch tensors included).
 
-        Every key and shape is checked first; on any problem a ``ValueError`` (``ShapeError``
-        for shapes) names them all and no parameter changes. A cell with one bias b gets
-        b = bias_ih + bias_hh.
+        Every key, shape and value is checked first; on any problem a ``ValueError``
+        (``ShapeError`` for missing keys and shapes) names them all and no parameter changes:
+        complex numbers, or finite numbers too large for the cell's dtype (1e6 in float16),
+        are refused. A cell with one bias b gets b = bias_ih + bias_hh.
         """
         self._assign(self._validated(state_dict, f"{type(self).__name__}.load_torch_state_dict"))
 
@@ -120,27 +145,53 @@ class RNNCell(Module):
         expected = self._torch_shapes()
         problems = [f"missing key {k!r}" for k in expected if k not in state_dict]
         problems += [f"unexpected key {k!r}" for k in state_dict if k not in expected]
-        arrays = {}
+        arrays, bad_values = {}, []
         for key, shape in expected.items():
             if key not in state_dict:
                 continue
-            try:
-                value = numpy.asarray(_host(state_dict[key]), dtype=numpy.float64)
-            except (TypeError, ValueError) as exc:
-                problems.append(f"{key!r} is not a numeric array ({exc})")
-                continue
-            if value.shape != shape:
+            value, problem = self._numeric(key, state_dict[key])
+            if problem is not None:
+                bad_values.append(problem)
+            elif value.shape != shape:
                 problems.append(f"{key!r} has shape {value.shape}, expected {shape}")
             else:
                 arrays[key] = value
-        if problems:
-            raise ShapeError(f"{name}: " + "; ".join(problems) + " (nothing was changed)")
+        if len(arrays) == len(expected) and self.single_bias:
+            bad_values += filter(None, [self._overflow(
+                "bias_ih + bias_hh", arrays["bias_ih"] + arrays["bias_hh"])])
+        if problems or bad_values:
+            error = ShapeError if problems else ValueError
+            raise error(f"{name}: " + "; ".join(problems + bad_values) + " (nothing was changed)")
         ours = {"W_x": arrays["weight_ih"].T, self.recurrent: arrays["weight_hh"].T}
         if self.single_bias:
             ours["b"] = arrays["bias_ih"] + arrays["bias_hh"]
         else:
             ours["b_x"], ours["b_h"] = arrays["bias_ih"], arrays["bias_hh"]
         return ours
+
+    def _numeric(self, key, raw):
+        """``(float64 array, None)``, or ``(None, what is wrong)`` for a value that is not real
+        numbers or does not fit the cell's dtype."""
+        try:
+            value = numpy.asarray(_host(raw))
+        except (TypeError, ValueError) as exc:
+            return None, f"{key!r} is not a numeric array ({exc})"
+        if value.dtype.kind == "c":
+            return None, f"{key!r} is complex ({value.dtype}); the cell's weights are real numbers"
+        if value.dtype.kind not in "biuf":
+            return None, f"{key!r} is not a numeric array (dtype {value.dtype})"
+        value = value.astype(numpy.float64)
+        problem = self._overflow(key, value)
+        return (None, problem) if problem else (value, None)
+
+    def _overflow(self, key, value):
+        """What is wrong with a finite value too large for the cell's dtype (it would be inf)."""
+        largest = numpy.finfo(self.dtype).max
+        too_big = numpy.isfinite(value) & (numpy.abs(value) > largest)
+        if too_big.any():
+            return (f"{key!r} holds {value[too_big].flat[0]:g}, which overflows the cell's dtype "
+                    f"{self.dtype} (largest {float(largest):g})")
+        return None
 
     def _assign(self, ours):
         for attr, value in ours.items():

@@ -5,8 +5,10 @@ right), so the views write their lines explicitly instead of leaving the order t
 """
 import graphviz
 
-from .hooks import Hooks
-from .style import FONT
+from .hooks import IDENTIFIER, Hooks, Quoted
+from .style import FONT, dot_string
+
+KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
 
 
 class Dot:
@@ -64,11 +66,14 @@ class Dot:
 
 
 def _value(v):
+    """An attribute value as DOT: a number, an HTML label of ours (``<...>``; never for a value
+    a hook gave), a bare identifier, or a quoted string."""
     if isinstance(v, (int, float)):
         return str(v)
+    html = not isinstance(v, Quoted)
     v = str(v)
-    if v.startswith("<") and v.endswith(">"):
+    if html and v.startswith("<") and v.endswith(">"):
         return v
-    if v.replace("_", "").replace(".", "").isalnum() and not v[0].isdigit():
+    if IDENTIFIER.fullmatch(v) and v.lower() not in KEYWORDS:
         return v
-    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return dot_string(v)

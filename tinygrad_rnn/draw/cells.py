@@ -12,7 +12,6 @@ Every step here costs the same, whatever T: the view of 50,000 steps is built in
 """
 from . import style as st
 from .collapse import CellsPicture
-from .graph import is_parameter
 from .layout import first_touch, param_users, state_norm, unit_params
 
 
@@ -145,12 +144,10 @@ def _label(pic, did, unit_of_did, heat):
 def _cell_label(pic, unit, heat):
     """A cell application: s_t (its parts), the chain's name, parameters not drawn on an edge."""
     g, chain = pic.g, unit.chain
-    used = set()
-    for n in unit.nodes:                       # parameters drawn on the incoming edges
-        for j in g.input_numbers(n):
-            if g.unit_of[j] is not unit and not is_parameter(g.nodes[j]):
-                used |= set(param_users(g, unit, {j}))
-    used |= set(param_users(g, unit, {n for n in unit.nodes if g.is_input[n]}))
+    outer = {j for n in unit.nodes for j in g.input_numbers(n)   # parameters drawn on the
+             if g.unit_of[j] is not unit and not g.is_param[j]}   # incoming edges
+    outer |= {n for n in unit.nodes if g.is_input[n]}
+    used = set(param_users(g, unit, outer))
     rest = [p for p in unit_params(g, unit) if p not in used]
     state = g.state_nodes(unit)
     caption = chain.prefix[-1].name if chain.prefix else "cell"

@@ -6,7 +6,6 @@ the recurrence. ``CellsPicture`` also works out the display edges once, for the 
 the rolled view alike.
 """
 from . import style as st
-from .graph import is_parameter
 from .layout import Columns, ParamNames, param_users
 
 
@@ -58,8 +57,8 @@ class CellsPicture:
                 self._new(self.cell_id[unit], "cell", col, inner or list(unit.nodes))
         x_units = {g.unit_of[n] for n in range(len(g.nodes)) if g.is_input[n]}
         count, groups = 0, {}      # per-step layers, and scoped free ops, one box per scope
-        for i, node in enumerate(g.nodes):
-            if self.disp[i] is not None or is_parameter(node):
+        for i in range(len(g.nodes)):
+            if self.disp[i] is not None or g.is_param[i]:
                 continue
             key, kind = self._group(i, x_units)
             if kind is None:

@@ -3,6 +3,8 @@
 Order matters to ``dot``: the per-step clusters are declared in time order (that decides left to
 right), so the views write their lines explicitly instead of leaving the order to a library.
 """
+import functools
+
 import graphviz
 
 from .hooks import IDENTIFIER, Hooks, Quoted
@@ -70,10 +72,17 @@ def _value(v):
     a hook gave), a bare identifier, or a quoted string."""
     if isinstance(v, (int, float)):
         return str(v)
-    html = not isinstance(v, Quoted)
+    if isinstance(v, Quoted):
+        return _word(str(v))
     v = str(v)
-    if html and v.startswith("<") and v.endswith(">"):
+    if v.startswith("<") and v.endswith(">"):
         return v
+    return _word(v)
+
+
+@functools.lru_cache(maxsize=4096)    # the same few colours and styles on every node
+def _word(v):
+    """A bare identifier, or a quoted string."""
     if IDENTIFIER.fullmatch(v) and v.lower() not in KEYWORDS:
         return v
     return dot_string(v)

@@ -52,11 +52,6 @@ def is_parameter(t):
     return t.function is None and t.requires_grad
 
 
-def is_constant(t):
-    """A leaf made from a Python number or an unnamed array small enough to print."""
-    return t.function is None and not t.requires_grad and t.name is None and t.data.size <= 4
-
-
 def array_norm(g):
     """||g||_2 as a float, None for None."""
     if g is None:
@@ -109,14 +104,17 @@ class RecordedGraph:
         self.hooks = hooks if hooks is not None else Hooks()   # tr.draw's per-node options
         self.roots = flatten_roots(roots)
         self.nodes = topological_order(self.roots, requires_grad_only=False)
-        self.number = {node: i for i, node in enumerate(self.nodes)}
+        self.number = number = {node: i for i, node in enumerate(self.nodes)}
+        self.inputs = [[number[t] for t in node.inputs] for node in self.nodes]
+        self.is_param = [is_parameter(node) for node in self.nodes]
         self.consumers = [[] for _ in self.nodes]
-        for i, node in enumerate(self.nodes):
-            for j in self.input_numbers(i):
+        for i, inputs in enumerate(self.inputs):
+            for j in inputs:
                 if not self.consumers[j] or self.consumers[j][-1] != i:
                     self.consumers[j].append(i)
         self.root_numbers = {self.number[r] for r in self.roots}
         self.role_of = {}           # node -> (role, part index, unit that declared it)
+        self.declared = set()       # every node some step declared (s_{t-1} included)
         self.losses = set()         # nodes a scope declared as a loss
         self.outputs = set()        # y_t declared by a step that is no cell (BiRNN's concat)
         self._group_units()
@@ -127,7 +125,15 @@ class RecordedGraph:
         return array_norm(self.hooks.grad(t))
 
     def input_numbers(self, i):
-        return [self.number[t] for t in self.nodes[i].inputs]
+        """The numbers of node ``i``'s inputs, in argument order (do not change the list)."""
+        return self.inputs[i]
+
+    def is_constant(self, n):
+        """A leaf drawn inline, as its value, not as a node: a Python number or an unnamed
+        array small enough to print, never a tensor a step declared (x_t, s_0, a mask)."""
+        node = self.nodes[n]
+        return node.function is None and not node.requires_grad and node.name is None and \
+            node.data.size <= 4 and n not in self.declared
 
     def state_nodes(self, unit):
         """The nodes of a unit that carry its state s_t (or its last node)."""
@@ -150,7 +156,7 @@ class RecordedGraph:
             if pos is None:         # tensors made in one ``with`` block share their path tuple
                 pos = paths[id(path)] = step_index(path)
                 self._read_losses(path)
-            if pos < 0 or is_parameter(node):
+            if pos < 0 or self.is_param[i]:
                 continue
             step = path[pos]
             unit = by_step.get(step)
@@ -184,6 +190,7 @@ class RecordedGraph:
             numbers = [self.number.get(t) if t is not None else None
                        for t in unit.step.role(role)]
             setattr(unit, role, [n for n in numbers if n is not None])
+            self.declared.update(getattr(unit, role))
             if role not in STEP_ROLES:
                 continue
             rank = STEP_ROLES.index(role)

@@ -57,11 +57,8 @@ def _initial_state(g, first, second, zero):
 def _inputs(g, unit):
     """x_t: leaves of the step (no parameters, no small constants) and what it reads from
     outside every step that is a leaf or an op on leaves only (an embedding lookup)."""
-    from .graph import is_constant, is_parameter
-
     def plain(n):
-        node = g.nodes[n]
-        return not is_parameter(node) and not is_constant(node)
+        return not g.is_param[n] and not g.is_constant(n)
 
     known = set(unit.state_in)
     found = [n for n in unit.nodes if g.nodes[n].function is None and plain(n) and n not in known]

@@ -4,7 +4,6 @@ Cell chains that read the same positions and exchange nothing across positions (
 of a BiRNN, the layers of a stacked RNN) share columns; a chain that reads another chain's last
 step (a decoder reading the encoder's final state) gets columns of its own, to the right.
 """
-from .graph import is_parameter
 
 
 class Columns:
@@ -50,6 +49,8 @@ class Columns:
 
     def _in_flow_order(self, roots, find):
         """Groups sorted so that one feeding another (encoder -> decoder) comes first."""
+        if len(roots) < 2:
+            return roots
         g = self.g
         after = {r: set() for r in roots}
         deps = [None] * len(g.nodes)
@@ -90,7 +91,7 @@ class Columns:
             if unit is not None and unit.chain.is_cell:
                 self.col[i] = self.index[(self.group_of[unit.chain].number, unit.pos)]
                 continue
-            if is_parameter(node) or node.function is None:
+            if g.is_param[i] or node.function is None:
                 continue
             cols = {self.col[j] for j in g.input_numbers(i) if self.col[j] is not None}
             if unit is not None and not cols:
@@ -105,7 +106,7 @@ class Columns:
                 self.col[i] = cols.pop()
         for i in range(len(g.nodes) - 1, -1, -1):   # inputs take their consumers' column
             node = g.nodes[i]
-            if self.col[i] is None and not is_parameter(node):
+            if self.col[i] is None and not g.is_param[i]:
                 cols = {self.col[c] for c in g.consumers[i]}
                 if len(cols) == 1:
                     self.col[i] = cols.pop()
@@ -146,24 +147,21 @@ def state_norm(g, nodes):
 
 
 def param_users(g, unit, readers):
-    """Names of the parameters used by the ops of ``unit`` that read any node in ``readers``."""
-    names = []
+    """The parameters used by the ops of ``unit`` that read any node in ``readers``."""
+    found = []
     for n in unit.nodes:
-        ins = g.nodes[n].inputs
-        if any(g.number[t] in readers for t in ins):
-            for t in ins:
-                if is_parameter(t) and t not in names:
-                    names.append(t)
-    return names
+        ins = g.inputs[n]
+        if any(j in readers for j in ins):
+            found += [j for j in ins if g.is_param[j] and j not in found]
+    return [g.nodes[j] for j in found]
 
 
 def unit_params(g, unit):
-    out = []
+    """Every parameter the ops of ``unit`` use, in first-use order."""
+    found = []
     for n in unit.nodes:
-        for t in g.nodes[n].inputs:
-            if is_parameter(t) and t not in out:
-                out.append(t)
-    return out
+        found += [j for j in g.inputs[n] if g.is_param[j] and j not in found]
+    return [g.nodes[j] for j in found]
 
 
 class ParamNames:
@@ -171,16 +169,17 @@ class ParamNames:
 
     def __init__(self, g):
         from .style import pretty_name
-        seen, owner = [], {}
-        for i, node in enumerate(g.nodes):
-            for t in node.inputs:
-                if is_parameter(t) and t not in owner:
-                    owner[t] = node.scope
-                    seen.append(t)
-        for t in g.nodes:
-            if is_parameter(t) and t not in owner:
-                owner[t] = None
-                seen.append(t)
+        first = {}                 # parameter -> the first node that reads it
+        for i, inputs in enumerate(g.inputs):
+            for j in inputs:
+                if g.is_param[j] and j not in first:
+                    first[j] = i
+        owner = {g.nodes[j]: g.nodes[i].scope for j, i in first.items()}
+        seen = list(owner)
+        for j, node in enumerate(g.nodes):
+            if g.is_param[j] and node not in owner:
+                owner[node] = None
+                seen.append(node)
         count = {}
         for t in seen:
             count[t.name] = count.get(t.name, 0) + 1

@@ -7,7 +7,7 @@ declares as s_{t-1}) routed through a small junction point in column t (an edge 
 the next step's matmul flips the columns); corresponding ops of every step on one row.
 """
 from . import style as st
-from .graph import is_constant, is_parameter
+from .graph import is_parameter
 from .layout import Columns, ParamNames, first_touch
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu")
@@ -20,7 +20,7 @@ def draw_ops(g, show, rankdir, title):
     heat = st.Heat([g.grad_norm(t) for t in g.nodes], g.grad_norm) if "grad" in show else None
     dot = Dot("rnn_ops", rankdir=rankdir, title=title, nodesep=0.25, ranksep=0.3,
               hooks=g.hooks)
-    drawn = [not (is_parameter(t) or is_constant(t)) for t in g.nodes]
+    drawn = [not (g.is_param[i] or g.is_constant(i)) for i in range(len(g.nodes))]
     nid = [f"v{i}" for i in range(len(g.nodes))]
     state_in = _state_edges(g)
     lines_for = _param_lines(g, drawn, names)

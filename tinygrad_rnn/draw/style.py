@@ -33,6 +33,8 @@ def clip(text, limit, escape=str):
     """``escape(text)``, cut (before escaping, so no escape is split) to at most ``limit``
     characters with a trailing ellipsis."""
     text = str(text)
+    if len(text) * 6 <= limit:      # no escape makes a character longer than "&quot;"
+        return escape(text)
     out = escape(text)
     if len(out) <= limit:
         return out

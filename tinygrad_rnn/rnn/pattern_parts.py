@@ -45,9 +45,9 @@ def whole_numbers(values, where, what, kind="token"):
         bad = numpy.flatnonzero(~numpy.isfinite(array) | (array != numpy.round(array)))
         if bad.size:
             index = numpy.unravel_index(bad[0], array.shape)
+            at = "".join(f"[{int(i)}]" for i in index)
             raise TypeError(f"{where}: {what} must be integer {kind} ids, got "
-                            f"{array[index]!r} at index {tuple(int(i) for i in index)} (not a "
-                            "whole number)")
+                            f"{float(array[index])!r} at {what}{at} (not a whole number)")
         array = array.astype(numpy.int64)
     if array.size and array.dtype.kind not in "iu":
         raise TypeError(f"{where}: {what} must be integer {kind} ids, got dtype {array.dtype}")

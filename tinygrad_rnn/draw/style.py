@@ -23,9 +23,10 @@ CLUSTER = 'style="rounded,filled"; fillcolor=gray97; color=gray70;'
 LOSS_OPS = ("cross_entropy", "mse")
 LEVELS = 9                # /reds9/1 .. /reds9/9: one colour per decade below the largest |grad|
 # Graphviz refuses a quoted string, or a run of text in an HTML label, longer than 16,384
-# characters ("syntax error ... longer than 16384?"): longer text is cut, ending in an ellipsis.
-MAX_QUOTED = 16_000
-MAX_HTML_TEXT = 4_000     # per piece: a label may join a few pieces without a tag between
+# characters ("syntax error ... longer than 16384?"), and an edge longer than 65,535 points (a
+# node or cluster some 9,000 characters wide): longer text is cut, ending in an ellipsis.
+MAX_QUOTED = 2_000        # a title, a word, a hook's value
+MAX_HTML_TEXT = 1_000     # one piece of a node's label (a label joins a few of them)
 ELLIPSIS = "\u2026"
 
 

@@ -37,7 +37,7 @@ class Scope:
 
         Kept as weak references: every tensor made in the scope refers to it, so a strong
         reference back would make each graph a cycle that only the cycle collector frees."""
-        self.roles[role] = tuple(weakref.ref(t) for t in tensors)
+        self.roles[role] = tuple(map(weakref.ref, tensors))
 
     def role(self, role):
         """The tensors declared for ``role``, in order (None for one that no longer exists)."""

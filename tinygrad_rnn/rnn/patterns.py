@@ -24,6 +24,7 @@ from .base import RNNCell
 from .pattern_parts import (IGNORE, PatternBase, check_classes, check_ids, check_labels,
                             check_lengths, check_rnn, masked_targets, output_layer,
                             per_step_logits, run_rnn, whole_numbers)
+from .unroll import parts_of
 
 
 class Acceptor(PatternBase):
@@ -175,7 +176,7 @@ class EncoderDecoder(Module):
         where = type(self).__name__
         state = self.encode(src, src_lengths, src_labels)
         ids, (T, B) = self.decoder._inputs(tgt_in, where)
-        batch = (state[0] if isinstance(state, tuple) else state).shape[0]
+        batch = parts_of(state)[0].shape[0]
         if B != batch:
             raise ShapeError(f"{where}: mismatched batch sizes: src has {batch} sequences, the "
                              f"target {B}")
@@ -225,7 +226,7 @@ class EncoderDecoder(Module):
         cell = self.decoder.rnn
         with no_grad():
             state = self.encode(src, src_lengths)
-            B = (state[0] if isinstance(state, tuple) else state).shape[0]
+            B = parts_of(state)[0].shape[0]
             token = numpy.full(B, int(start_token), dtype=numpy.int64)
             out, done = [[] for _ in range(B)], numpy.zeros(B, dtype=bool)
             for _ in range(max_len):

@@ -62,7 +62,7 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
     with scope(cell.kind, kind=cell.kind), collector_paused():
         with scope("t=0", t=0, label=None, position=0) as step:
             state = cell.initial_state(batch) if state is None else _check_state(cell, state, batch)
-            step.declare("state", _parts(state))
+            step.declare("state", parts_of(state))
         states, ys = [state], []
         for t in range(1, T + 1):
             with scope(f"t={t}", t=t, label=None if labels is None else labels[t - 1],
@@ -80,8 +80,8 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
                     y.name = "y"
                     step.declare("mask", (m,))
                 step.declare("x", (x,))
-                step.declare("state_in", _parts(state))
-                step.declare("state", _parts(new))
+                step.declare("state_in", parts_of(state))
+                step.declare("state", parts_of(new))
                 step.declare("y", (y,))
                 state = new
             states.append(state)
@@ -89,14 +89,14 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
     return ys, states
 
 
-def _parts(state):
+def parts_of(state):
     """The parts of a state: ``(s,)``, or ``(c, h)`` for a composite one."""
     return tuple(state) if isinstance(state, (tuple, list)) else (state,)
 
 
 def _checked(cell, fn, value):
     """What ``cell.R``/``cell.O`` returned, if it is a Tensor or a tuple of Tensors."""
-    if all(isinstance(p, Tensor) for p in _parts(value)) and _parts(value):
+    if all(isinstance(p, Tensor) for p in parts_of(value)) and parts_of(value):
         return value
     raise TypeError(f"{type(cell).__name__}.{fn} must return a Tensor (or, for a state of several "
                     f"parts, a tuple of Tensors), got {type(value).__name__}")

@@ -58,7 +58,8 @@ def _role_names(order):
         node = g.nodes[n]
         if not node.name:
             parts = len(unit.step.roles.get(role, ()))
-            out[node] = (ROLE_SYMBOLS[role], unit.t, f"[{k}]" if parts > 1 else "")
+            t = unit.pos if role == "x" else unit.t      # x_t: the word it is, in any direction
+            out[node] = (ROLE_SYMBOLS[role], t, f"[{k}]" if parts > 1 else "")
     for n in g.losses:
         node = g.nodes[n]
         if not node.name and node not in out:

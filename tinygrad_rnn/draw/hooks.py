@@ -53,17 +53,16 @@ def _gradients(grads):
     from ..tensor import Tensor
     out = {}
     for t, g in _mapping("grads", grads).items():
-        if isinstance(g, Tensor):
-            g = g.data
-        elif g is not None and not hasattr(g, "dtype"):
+        array = g.data if isinstance(g, Tensor) else g
+        if array is not None and not hasattr(array, "dtype"):
             try:
-                g = numpy.asarray(g)
+                array = numpy.asarray(array)
             except (TypeError, ValueError):
-                g = None if g is None else numpy.asarray([object()])
-        if g is not None and getattr(g.dtype, "kind", "O") not in "biuf":
-            raise TypeError(f"draw: grads= maps {_who(t)} to a {type(grads[t]).__name__}; each "
-                            "value must be an array of numbers (the gradient dL/dt) or None")
-        out[t] = g
+                array = False                 # not numbers at all
+        if array is False or (array is not None and array.dtype.kind not in "biuf"):
+            raise TypeError(f"draw: grads= maps {_who(t)} to a {type(g).__name__}; each value "
+                            "must be an array of numbers (the gradient dL/dt) or None")
+        out[t] = array
     return out
 
 

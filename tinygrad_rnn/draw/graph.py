@@ -64,13 +64,12 @@ class Unit:
 
     ``state``/``state_in``/``x``/``y``/``mask``: node numbers of what the step declares (or,
     in a hand-written loop, what ``infer.py`` found), each in declaration order."""
-    __slots__ = ("number", "path", "step", "t", "pos", "label", "nodes", "state", "state_in",
-                 "x", "y", "mask", "chain")
+    __slots__ = ("number", "step", "t", "pos", "label", "nodes", "state", "state_in", "x", "y",
+                 "mask", "chain")
 
     def __init__(self, number, path):
         self.number = number
-        self.path = path            # scope objects, outermost first, ending with the step scope
-        self.step = path[-1]
+        self.step = path[-1]        # path: scope objects, outermost first, to the step scope
         self.t = path[-1].attrs["t"]
         self.pos = path[-1].attrs.get("position", self.t)   # the word it reads: its column
         self.label = path[-1].attrs.get("label")

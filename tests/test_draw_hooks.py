@@ -1,5 +1,9 @@
 """tr.draw's per-node options: grads=, highlight=, node_style=, node_text=, edge_style=, and the
 tensor -> DOT id mapping (node_ids / node_tensors) of the returned Digraph."""
+import re
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -131,3 +135,67 @@ def test_bad_options_are_named():
         tr.draw(loss, highlight="s_1")
     with pytest.raises(TypeError, match="node_style="):
         tr.draw(loss, node_style={"color": "red"})
+
+
+@pytest.mark.parametrize("view", ["cells", "ops", "rolled"])
+def test_hooks_that_return_the_wrong_thing_are_named(view):
+    loss, _, states = elman(T=2)
+    with pytest.raises(TypeError, match=r"edge_style must return a dict of DOT attributes .*list"):
+        tr.draw(loss, view=view, edge_style=lambda a, b: ["x"])
+    with pytest.raises(TypeError, match=r"node_style must return a dict .*str"):
+        tr.draw(loss, view=view, node_style=lambda ts: "red")
+    with pytest.raises(TypeError, match=r"node_text must return lines of text .*int"):
+        tr.draw(loss, view=view, node_text=lambda ts: 5)
+    with pytest.raises(TypeError, match=r"node_style returned color=\[1\]; a value must be a "
+                                        r"string or a number"):
+        tr.draw(loss, view=view, node_style=lambda ts: {"color": [1]})
+    with pytest.raises(TypeError, match=r"grads= maps the tensor 's' to a str; each value must "
+                                        r"be an array of numbers"):
+        tr.draw(loss, view=view, show="grad", grads={states[1]: "abc"})
+    text = tr.draw(loss, view=view, node_text=lambda ts: "one line").source
+    assert text.count("one line") >= 3
+
+
+@pytest.mark.parametrize("view", ["cells", "ops", "rolled"])
+def test_no_hook_can_inject_dot(view):
+    loss, _, _ = elman(T=2)
+    with pytest.raises(ValueError, match=r"attribute name 'color=\"red\"\];evil\['"):
+        tr.draw(loss, view=view, node_style=lambda ts: {'color="red"];evil[': "x"})
+    with pytest.raises(ValueError, match="attribute name"):
+        tr.draw(loss, view=view, edge_style=lambda a, b: {"a -> b [x": 1})
+    evil = 'red"]; injected [label="x"]; q ["'
+    html = "<<B>bold</B>>"
+    g = tr.draw(loss, view=view, node_style=lambda ts: {"color": evil, "label": html},
+                edge_style=lambda a, b: {"color": evil})
+    outside_strings = re.sub(r'"(?:[^"\\]|\\.)*"', '""', g.source)
+    assert "injected" in g.source and "injected" not in outside_strings
+    assert "label=<<B>bold</B>>" not in g.source             # a hook's value is never HTML
+    plain = tr.draw(loss, view=view)
+    assert sum(1 for s in g.body if "->" in s) == sum(1 for s in plain.body if "->" in s)
+    if shutil.which("dot"):
+        done = subprocess.run(["dot", "-Tplain"], input=g.source.encode(), capture_output=True)
+        assert done.returncode == 0, done.stderr
+        laid = [line.split()[1] for line in done.stdout.decode().splitlines()
+                if line.startswith("node ")]
+        expected = [line.split()[1] for line in subprocess.run(
+            ["dot", "-Tplain"], input=plain.source.encode(), capture_output=True,
+            check=True).stdout.decode().splitlines() if line.startswith("node ")]
+        assert laid == expected and "injected" not in laid
+
+
+def test_text_longer_than_graphviz_allows_is_shortened_with_an_ellipsis():
+    """dot refuses a string over 16,384 characters ("syntax error ... String starting:")."""
+    words = [f"word{i}" for i in range(3500)]
+    tr.manual_seed(0)
+    ys, _ = tr.rnn.unroll(tr.rnn.ElmanCell(2, 2), np.zeros((2, 1, 2)),
+                          labels=["w" * 20000, 'q"' * 9000])
+    long_title = " ".join(words)
+    assert len(long_title) > 16384
+    for view in ("cells", "ops", "rolled"):
+        g = tr.draw(ys, view=view, title=long_title, node_text=lambda ts: ["z" * 3000],
+                    highlight={ys[0]: "m" * 3000})
+        assert "\u2026" in g.source
+        assert "word3499" not in g.source and "word100 " in g.source
+        if shutil.which("dot"):
+            done = subprocess.run(["dot", "-Tsvg"], input=g.source.encode(), capture_output=True)
+            assert done.returncode == 0, done.stderr[-300:]

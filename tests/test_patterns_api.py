@@ -239,7 +239,7 @@ def test_bad_input_errors_name_the_problem():
         model(IDS + 10)
     with pytest.raises(tr.ShapeError, match="pad_batch"):
         model([[1, 2], [3]])  # ragged
-    with pytest.raises(ValueError, match="nothing to score"):
+    with pytest.raises(ValueError, match=r"targets\[0, 0\] = -1 is not a class id.*0\.\.2"):
         model.loss(IDS, numpy.full((4, 3), -1))
     with pytest.raises(ValueError, match="3 labels for a sequence of 4"):
         model(IDS, labels=["a", "b", "c"])
@@ -251,3 +251,64 @@ def test_bad_input_errors_name_the_problem():
         seq2seq.loss(IDS, IDS[:, :2])
     with pytest.raises(ValueError, match="at least 2"):
         seq2seq.loss(IDS, IDS, LENGTHS, [4, 1, 2])
+
+
+# ---- one rule for class ids, padding by lengths only --------------------------------------
+def test_class_ids_follow_one_rule_everywhere():
+    """Whole-number floats are ids (1.0 is 1); 1.9 is refused, never truncated to 1."""
+    tr.manual_seed(0)
+    acceptor = tr.rnn.Acceptor(tr.rnn.ElmanCell(3, 4), 2, vocab_size=7)
+    assert acceptor.loss(IDS, [1.0, 0.0, 1.0]).item() == acceptor.loss(IDS, [1, 0, 1]).item()
+    with pytest.raises(TypeError, match=r"Acceptor.loss: targets must be integer class ids, "
+                                        r"got 1\.9"):
+        acceptor.loss(IDS, [1.9, 0.2, 1.0])
+    with pytest.raises(ValueError, match=r"targets\[1\] = 2 is not a class id.*0\.\.1"):
+        acceptor.loss(IDS, [1, 2, 0])
+    model = small_transducer()
+    assert model.loss(IDS, TARGETS * 1.0).item() == model.loss(IDS, TARGETS).item()
+    with pytest.raises(TypeError, match=r"targets must be integer class ids, got 0\.5"):
+        model.loss(IDS, TARGETS + 0.5)
+
+
+def test_a_target_outside_the_classes_is_an_error_padding_is_said_by_lengths():
+    model = small_transducer()
+    bad = TARGETS.copy()
+    bad[2, 1] = -1                 # once silently ignored
+    with pytest.raises(ValueError, match=r"targets\[2, 1\] = -1 is not a class id.*lengths="):
+        model.loss(IDS, bad)
+    bad[2, 1] = 3
+    with pytest.raises(ValueError, match=r"targets\[2, 1\] = 3 .*0\.\.2"):
+        model.loss(IDS, bad)
+    padded = TARGETS.copy()
+    padded[3, 1] = -1              # past sequence 1's end (length 2): not looked at
+    assert model.loss(IDS, padded, LENGTHS).item() == model.loss(IDS, TARGETS, LENGTHS).item()
+    seq2seq = small_seq2seq()
+    with pytest.raises(ValueError, match=r"EncoderDecoder.loss: targets\[0, 0\] = 6"):
+        seq2seq.loss(IDS, numpy.array([[1, 1, 1], [6, 0, 0]]))
+
+
+@pytest.mark.parametrize("max_len", [2.5, None, 0, True, "3"])
+def test_generate_refuses_a_max_len_that_is_no_positive_int(max_len):
+    with pytest.raises(ValueError, match=r"generate: max_len must be a positive int"):
+        small_seq2seq().generate(IDS, max_len, end_token=0, start_token=1)
+
+
+def test_generate_refuses_a_start_token_outside_the_vocabulary():
+    with pytest.raises(ValueError, match=r"start_token = 9 is not a class id"):
+        small_seq2seq().generate(IDS, 3, end_token=0, start_token=9)
+
+
+def test_encoder_decoder_loss_labels_both_sides():
+    model = small_seq2seq()
+    loss = model.loss(IDS[:, :1], IDS[:3, :1] % 6, src_labels=list("abcd"),
+                      tgt_labels=["<s>", "x", "</s>"])
+    labels = {}
+    for node in tr.topological_order(loss, requires_grad_only=False):
+        names = [s.name for s in node.scope]
+        step = next((s for s in reversed(node.scope) if "t" in s.attrs), None)
+        if step is not None and step.attrs["label"] is not None:
+            labels.setdefault(names[0], set()).add((step.attrs["t"], step.attrs["label"]))
+    assert {(1, "a"), (4, "d")} <= labels["encoder"]
+    assert labels["decoder"] >= {(1, "<s>"), (2, "x")} and labels["loss"] == {(1, "<s>"), (2, "x")}
+    with pytest.raises(ValueError, match="2 labels for a sequence of 3"):
+        model.loss(IDS[:, :1], IDS[:3, :1] % 6, tgt_labels=["<s>", "x"])

@@ -251,3 +251,26 @@ def test_calling_a_cell_checks_shapes():
         cell(cell.initial_state(2), numpy.ones((2, 5)))
     state, y = cell(cell.initial_state(2), numpy.ones((2, 3)))
     assert y.shape == (2, 4)
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_torch_values_that_do_not_fit_the_dtype_are_refused(cls):
+    """1e6 in a float16 cell would become inf with only a RuntimeWarning; complex numbers
+    would lose their imaginary part. Both are refused, naming the key, and nothing changes."""
+    tr.manual_seed(0)
+    cell = cls(3, 2, dtype="float16")
+    before = [p.numpy().copy() for p in cell.parameters()]
+    sd = cell.torch_state_dict()
+    big = {**sd, "weight_hh": numpy.full_like(sd["weight_hh"], 1e6)}
+    with pytest.raises(ValueError, match=r"'weight_hh'.*1e\+06.*float16"):
+        cell.load_torch_state_dict(big)
+    with pytest.raises(ValueError, match=r"'bias_ih'.*complex"):
+        cell.load_torch_state_dict({**sd, "bias_ih": sd["bias_ih"] + 1j})
+    if cell.single_bias:     # each bias fits, their sum b does not
+        half = numpy.full_like(sd["bias_ih"], 40000.0)
+        with pytest.raises(ValueError, match="bias_ih \\+ bias_hh"):
+            cell.load_torch_state_dict({**sd, "bias_ih": half, "bias_hh": half})
+    for p, old in zip(cell.parameters(), before):
+        numpy.testing.assert_array_equal(p.numpy(), old)
+    cell.load_torch_state_dict({**sd, "weight_hh": numpy.full_like(sd["weight_hh"], 1e4)})
+    assert numpy.isfinite(cell.parameters()[1].numpy()).all()

@@ -107,8 +107,55 @@ def test_bad_input_is_named(xs, kwargs, error, message):
         tr.rnn.unroll(make(), xs, **kwargs)
 
 
+def test_a_state_may_be_any_array_like_of_shape_batch_hidden():
+    cell = make(H=3)
+    X = numpy.random.default_rng(0).standard_normal((2, 2, 3))
+    zeros = tr.stack(tr.rnn.unroll(cell, X[:, :1])[0]).numpy()
+    nested = tr.stack(tr.rnn.unroll(cell, X[:, :1], state=[[0., 0., 0.]])[0]).numpy()
+    numpy.testing.assert_array_equal(nested, zeros)
+    both = tr.rnn.unroll(cell, X, state=[[0., 0., 0.], [1., 1., 1.]])[1]
+    numpy.testing.assert_array_equal(both[0].numpy(), [[0, 0, 0], [1, 1, 1]])
+    lstm = make(tr.rnn.LSTMCell, H=3)
+    c_h = numpy.zeros((2, 1, 3))                         # [parts, batch, hidden]
+    numpy.testing.assert_array_equal(
+        tr.stack(tr.rnn.unroll(lstm, X[:, :1], state=c_h)[0]).numpy(),
+        tr.stack(tr.rnn.unroll(lstm, X[:, :1])[0]).numpy())
+    with pytest.raises(ValueError, match=r"must be one tensor or array .*\[1, 3\]; got 2 parts"):
+        tr.rnn.unroll(cell, X[:, :1], state=(numpy.zeros((1, 3)), numpy.zeros((1, 3))))
+    with pytest.raises(ValueError, match="initial state must hold numbers"):
+        tr.rnn.unroll(cell, X[:, :1], state=[["a", "b", "c"]])
+
+
+def test_stacked_state_must_be_a_list_per_layer():
+    deep = tr.rnn.Stacked([make(H=3)])
+    X = numpy.ones((2, 2, 3))
+    with pytest.raises(ValueError, match=r"state must be a list of 1 per-layer initial states.*"
+                                         r"got a Tensor"):
+        deep(X, state=tr.Tensor(numpy.zeros((2, 3))))
+    with pytest.raises(ValueError, match="got 2 entries"):
+        deep(X, state=[None, None])
+    ys, _ = deep(X, state=[numpy.zeros((2, 3))])
+    assert len(ys) == 2
+
+
+def test_birnn_takes_the_runner_arguments_in_unroll_order():
+    """(xs, state, labels, lengths) for unroll, BiRNN and Stacked alike."""
+    tr.manual_seed(1)
+    bi = tr.rnn.BiRNN(tr.rnn.ElmanCell(3, 2), tr.rnn.ElmanCell(3, 2))
+    X = numpy.random.default_rng(2).standard_normal((3, 2, 3))
+    s0 = (numpy.full((2, 2), 0.5), numpy.full((2, 2), -0.5))
+    by_position = bi(X, s0, list("abc"), [3, 2])
+    by_keyword = bi(X, labels=list("abc"), lengths=[3, 2], state=s0)
+    numpy.testing.assert_array_equal(tr.stack(by_position[0]).numpy(),
+                                     tr.stack(by_keyword[0]).numpy())
+    assert by_position[1][0][1].scope[-1].attrs["label"] == "a"
+    for runner in (bi.forward_cell, bi, tr.rnn.Stacked([bi])):
+        ys, states = runner.run(X, None, list("abc"), [3, 2])
+        assert len(ys) == 3
+
+
 def test_lstm_state_must_be_a_pair():
-    with pytest.raises(ValueError, match=r"2 tensor\(s\) \(c, h\), got 1"):
+    with pytest.raises(ValueError, match=r"tuple of 2 tensors .*\(c, h\).*got 1 part$"):
         tr.rnn.unroll(make(tr.rnn.LSTMCell), [numpy.ones((1, 3))], state=numpy.zeros((1, 4)))
 
 

@@ -33,5 +33,6 @@ def test_committed_figure_is_up_to_date(name, caption, graph):
 def test_gallery_covers_the_lecture():
     names = [f[0] for f in FIGURES]
     for needed in ["unrolled_1", "unrolled_6", "rolled", "elman_ops", "lstm_ops", "birnn", "deep",
-                   "acceptor", "transducer", "encoder_decoder", "grad_elman", "grad_lstm"]:
+                   "acceptor", "transducer", "encoder_decoder", "grad_elman", "grad_lstm",
+                   "custom_cells", "custom_ops", "custom_rolled"]:
         assert needed in names

@@ -124,11 +124,12 @@ class Module:
         return f"{type(self).__name__}({shapes})"
 
 
-def check_state(where, expected, state):
+def check_state(where, expected, state, dtype=None):
     """Check a state dict against ``expected`` (``{key: shape}``) completely: every key present,
     none unexpected, every value real numbers (NumPy arrays, lists, tinygrad or torch tensors)
-    of the expected shape. Returns ``{key: host NumPy array}`` (their own dtype); on any problem
-    raises one error that lists all of them and says nothing was changed."""
+    of the expected shape and, with ``dtype``, small enough for that dtype (1e6 does not fit
+    float16). Returns ``{key: host NumPy array}`` (their own dtype); on any problem raises one
+    error that lists all of them, each by its key, and says nothing was changed."""
     if not hasattr(state, "keys") or not hasattr(state, "__getitem__"):
         raise TypeError(f"{where}: expected a dict of arrays, got {type(state).__name__}")
     missing = [f"missing key {k!r}" for k in expected if k not in state]
@@ -139,6 +140,8 @@ def check_state(where, expected, state):
             continue
         try:
             array = backend.as_array(_host(state[key]), who=f"{key!r}")
+            if dtype is not None:  # only a check: the values keep their own precision
+                backend.as_array(array, dtype, who=f"{key!r}")
         except (DTypeError, ShapeError, TooLargeError) as exc:  # not numbers, ragged, too large
             bad.append(str(exc))
             continue

@@ -5,6 +5,7 @@ backward hooks active in a ``with hook:`` block, and the generation counter of `
 every tensor made inside is tagged with the path of open scopes.
 """
 import contextlib
+import weakref
 
 
 class _State:
@@ -23,12 +24,29 @@ STATE = _State()
 
 
 class Scope:
-    """One level of a scope path: a name (``"t=3"``) and attributes (``{"t": 3, "label": "Salt"}``)."""
-    __slots__ = ("name", "attrs")
+    """One level of a scope path: a name (``"t=3"``) and attributes (``{"t": 3, "label": "Salt"}``).
+
+    ``roles``: which tensors play which part here, declared by the code that opened the scope
+    (``unroll`` declares each step's x_t, s_{t-1}, s_t, y_t; see docs/scopes_rnn.md), so that
+    drawings and the debugger read the structure instead of guessing it from names.
+    """
+    __slots__ = ("name", "attrs", "roles")
 
     def __init__(self, name, attrs):
         self.name = name
         self.attrs = attrs
+        self.roles = {}
+
+    def declare(self, role, tensors):
+        """Record that ``tensors`` (a sequence, e.g. the parts (c, h) of a state) play ``role``.
+
+        Kept as weak references: every tensor made in the scope refers to it, so a strong
+        reference back would make each graph a cycle that only the cycle collector frees."""
+        self.roles[role] = tuple(map(weakref.ref, tensors))
+
+    def role(self, role):
+        """The tensors declared for ``role``, in order (None for one that no longer exists)."""
+        return tuple(ref() for ref in self.roles.get(role, ()))
 
     def __repr__(self):
         extra = "".join(f", {k}={v!r}" for k, v in sorted(self.attrs.items()))
@@ -46,6 +64,23 @@ def scope(name, **attrs):
         yield STATE.scope[-1]
     finally:
         STATE.scope = saved
+
+
+def step_index(path):
+    """The position in a scope path of its time step: the innermost scope with a ``t``
+    attribute, or -1. The one answer to "which step is this tensor in" (``step_of``)."""
+    for i in range(len(path) - 1, -1, -1):
+        if "t" in path[i].attrs:
+            return i
+    return -1
+
+
+def step_of(tensor):
+    """``(t, label)`` of the time step ``tensor`` was made in, or ``(None, None)``."""
+    i = step_index(tensor.scope)
+    if i < 0:
+        return None, None
+    return tensor.scope[i].attrs["t"], tensor.scope[i].attrs.get("label")
 
 
 @contextlib.contextmanager

@@ -5,11 +5,14 @@
     .venv/bin/python viz/make_gallery.py --png /tmp/gallery   # also PNGs, to look at them
 
 Every figure is ``tr.draw`` of a model run by ``tinygrad_rnn.commands.render.build_model`` (the
-code behind ``tinygrad-rnn render``): nothing here is drawn by hand.
+code behind ``tinygrad-rnn render``), or of ``MemoryCell`` below, a cell written as a student
+would write one: nothing here is drawn by hand.
 """
 import argparse
 import os
 import sys
+
+import numpy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -17,10 +20,47 @@ sys.path.insert(0, os.path.dirname(HERE))
 import tinygrad_rnn as tr  # noqa: E402
 from tinygrad_rnn.commands.render import DEFAULT_SENTENCE, build_model  # noqa: E402
 from tinygrad_rnn.draw.api import layout  # noqa: E402
+from tinygrad_rnn.files import atomic_write  # noqa: E402
 
 WORDS = DEFAULT_SENTENCE.split()
 LONG = ("the students who had read the lecture notes about recurrent networks carefully "
         "before the exam finally understood why the gradient vanishes").split()
+
+
+class MemoryCell(tr.rnn.RNNCell):
+    """A student's own cell, with names of its own and unnamed ops:
+
+        memory_t = 0.5 memory_{t-1} + 0.5 tanh(x_t A + memory_{t-1} B),    y_t = relu(memory_t)
+
+    Nothing tells the drawing which tensor is the state but what ``unroll`` declares."""
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__(input_size, hidden_size)
+        self.A = self._uniform((input_size, hidden_size), "A")
+        self.B = self._uniform((hidden_size, hidden_size), "B")
+
+    def initial_state(self, batch_size):
+        return self._zeros(batch_size, "memory")
+
+    def R(self, memory, x):
+        return 0.5 * memory + 0.5 * (x @ self.A + memory @ self.B).tanh()
+
+    def O(self, memory):
+        return memory.relu()
+
+
+def custom_figures():
+    """The student's cell in the three views, as the built-in cells are drawn."""
+    tr.manual_seed(0)
+    cell = MemoryCell(4, 3)
+    rng = numpy.random.default_rng(0)
+    ys, _ = tr.rnn.unroll(cell, [rng.standard_normal((1, 4)) for _ in WORDS], labels=WORDS)
+    ys[-1].sum().backward()
+    title = 'a student\'s own cell ("memory", unnamed ops)'
+    return [("custom_cells", title + ": the cells view", tr.draw(ys, title=title)),
+            ("custom_ops", title + ": every op, |grad| of L = sum(y_6)",
+             tr.draw(ys, view="ops", show=("shape", "value", "grad"), title=title)),
+            ("custom_rolled", title + ": rolled", tr.draw(ys, view="rolled", title=title))]
 
 
 def figures():
@@ -55,7 +95,7 @@ def figures():
         name = {"elman": "Elman", "lstm": "LSTM"}[cell]
         title = f"{name}: |dL/ds_t| for L = sum(y_{len(LONG)})"
         out.append((f"grad_{cell}", title, tr.draw(root, show=("grad",), title=title)))
-    return out
+    return out + custom_figures()
 
 
 def main(argv=None):
@@ -71,14 +111,11 @@ def main(argv=None):
             if not os.path.exists(dot_path) or open(dot_path, "rb").read() != source:
                 stale.append(name)
             continue
-        with open(dot_path, "wb") as f:
-            f.write(source)
-        with open(os.path.join(HERE, f"{name}.svg"), "wb") as f:
-            f.write(layout(source, "svg"))
+        atomic_write(dot_path, source)
+        atomic_write(os.path.join(HERE, f"{name}.svg"), layout(source, "svg"))
         if args.png:
             os.makedirs(args.png, exist_ok=True)
-            with open(os.path.join(args.png, f"{name}.png"), "wb") as f:
-                f.write(layout(source, "png"))
+            atomic_write(os.path.join(args.png, f"{name}.png"), layout(source, "png"))
         print(f"{name}: {caption}")
     if stale:
         print("stale figures (run viz/make_gallery.py): " + ", ".join(stale), file=sys.stderr)

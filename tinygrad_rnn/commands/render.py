@@ -155,31 +155,8 @@ def build_model(cell, words, pattern="none", bidirectional=False, layers=1, hidd
         tgt = numpy.array([[tgt_vocab[w]] for w in tgt_words])
         top = hidden * (2 if bidirectional else 1)
         model = tr.rnn.EncoderDecoder(rnn, make(INPUT_SIZE, top), len(vocab), len(tgt_vocab))
-        loss = model.loss(ids, tgt)
-        _label_steps(loss, {"encoder": words, "decoder": tgt_words[:-1]})
+        loss = model.loss(ids, tgt, src_labels=words, tgt_labels=tgt_words)
         title = f'{kind} encoder-decoder: the encoder\'s s_n starts the decoder'
     if grad:
         loss.backward()
     return loss, title
-
-
-def _label_steps(root, words_by_side):
-    """Name the steps of EncoderDecoder.loss, which records no labels, after their words.
-
-    The scopes are the recorded ones; only their ``label`` attribute is filled in (the encoder's
-    steps with the source words, the decoder's and its losses with the words it reads)."""
-    from ..draw.graph import RecordedGraph, step_position
-    g = RecordedGraph(root)
-    seen = set()
-    for node in g.nodes:
-        pos = step_position(node.scope)
-        if pos < 0 or node.scope[pos] in seen:
-            continue
-        step = node.scope[pos]
-        seen.add(step)
-        names = [s.name for s in node.scope]
-        side = "encoder" if "encoder" in names else "decoder"
-        words = words_by_side[side]
-        k = step.attrs.get("position", step.attrs["t"])
-        if step.attrs.get("label") is None and 1 <= k <= len(words):
-            step.attrs["label"] = words[k - 1]

@@ -16,6 +16,7 @@ restyles. Looks:
 """
 import graphviz
 
+from ..state import step_index
 from .text import short
 
 VIEWS = ("ops", "cells")
@@ -81,11 +82,11 @@ class Progress:
         return attrs
 
     def node_text(self, tensors):
-        """v= (value) and g= (gradient so far) of the node's tensors: the named ops of a cell
-        (its state), else all of them (the parameters), four at most."""
+        """v= (value) and g= (gradient so far) of the node's tensors: a cell box's state s_t
+        (as its step declared it, every part), else its named ops, else all of them (the
+        parameters), four at most."""
         st = self.stepper
-        named = [n for n in tensors if n.name and n.function is not None]
-        shown = named[-4:] if len(tensors) > 1 and named else tensors[-4:]
+        shown = _shown(tensors)
         lines = []
         for node in shown:
             prefix = f"{st.names[node]}: " if len(tensors) > 1 else ""
@@ -98,6 +99,22 @@ class Progress:
 
     def edge_style(self, tail, head):
         return PENDING_EDGE if not all(self.computed(n) for n in (*tail, *head)) else {}
+
+
+def _shown(tensors):
+    """Which of a node's tensors its text shows."""
+    if len(tensors) == 1:
+        return tensors
+    mine = {id(t) for t in tensors}
+    steps = {}
+    for t in tensors:
+        i = step_index(t.scope)
+        if i >= 0:
+            steps.setdefault(id(t.scope[i]), t.scope[i])
+    state = [t for step in steps.values() for t in step.role("state")
+             if t is not None and id(t) in mine]
+    named = [n for n in tensors if n.name and n.function is not None]
+    return (state or named or list(tensors))[-4:]
 
 
 def build(stepper, view="ops", values=True, progress=None, neutral=False):

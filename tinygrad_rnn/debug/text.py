@@ -2,28 +2,36 @@
 import numpy
 
 from .. import backend
+from ..draw.graph import ROLE_SYMBOLS, RecordedGraph
 from ..origin import describe as describe_origin
-from .events import step_of
+from ..state import step_of
+
+PARTS = ("direction", "layer", "part")   # scope attributes that name a part of a model
 
 
 def name_nodes(order):
     """``{node: readable name}``. A named tensor inside a time step gets the step as a
-    subscript (``s`` at t=3 -> ``s_3``), a parameter keeps its name (``W^x``); an unnamed op
-    gets ``op@t=3#k`` (the k-th such op of step 3), an unnamed leaf ``const#k``. Nodes of a
-    BiRNN direction, a Stacked layer or an encoder/decoder are prefixed with it
-    (``backward/s_3``, ``layer=2/s_3``, ``decoder/s_3``).
+    subscript (``s`` at t=3 -> ``s_3``), a parameter keeps its name (``W^x``); an unnamed
+    tensor that its step declared (``Scope.role``) is named by its role, as in the drawings
+    (the state of a student's cell ``s_3``, its parts ``s_3[0]``, ``s_3[1]``; ``x_3``, ``y_3``);
+    any other unnamed op gets ``op@t=3#k`` (the k-th such op of step 3), an unnamed leaf
+    ``const#k``. Nodes inside a scope that names a part of the model (attributes ``direction``,
+    ``layer``, ``part``: a BiRNN direction, a Stacked layer, an encoder or decoder) are
+    prefixed with it (``backward/s_3``, ``layer=2/s_3``, ``decoder/s_3``).
     Names never repeat: a second tensor called ``x`` becomes ``x#2``."""
+    roles = _role_names(order)
     names, counts, taken = {}, {}, set()
     for node in order:
         t = step_of(node)[0]
-        prefix = "".join(s.name + "/" for s in node.scope if "direction" in s.attrs
-                         or "layer" in s.attrs or s.name in ("encoder", "decoder"))
-        if node.name:
-            base, numbered = str(node.name), False
+        prefix = "".join(s.name + "/" for s in node.scope if any(k in s.attrs for k in PARTS))
+        if node.name or node in roles:
+            base, numbered = str(node.name) if node.name else roles[node][0], False
+            t = t if node.name else roles[node][1]
             if t is not None and base.endswith("_t"):
                 base = f"{base[:-1]}{t}"  # L_t at step 3 -> L_3
             elif t is not None and not base.endswith(f"_{t}"):
                 base = f"{base}_{t}"
+            base += roles[node][2] if not node.name and node in roles else ""
         else:
             base = (node.op or "const") + (f"@t={t}" if t is not None else "")
             numbered = True
@@ -39,6 +47,26 @@ def name_nodes(order):
     return names
 
 
+def _role_names(order):
+    """``{node: (symbol, t, part suffix)}`` of the unnamed nodes a scope declared: the same
+    reading of the roles as the drawings' (``RecordedGraph``)."""
+    if not order:
+        return {}
+    g = RecordedGraph(list(order))
+    out = {}
+    for n, (role, k, unit) in g.role_of.items():
+        node = g.nodes[n]
+        if not node.name:
+            parts = len(unit.step.roles.get(role, ()))
+            t = unit.pos if role == "x" else unit.t      # x_t: the word it is, in any direction
+            out[node] = (ROLE_SYMBOLS[role], t, f"[{k}]" if parts > 1 else "")
+    for n in g.losses:
+        node = g.nodes[n]
+        if not node.name and node not in out:
+            out[node] = ("L", step_of(node)[0], "")
+    return out
+
+
 def short(array, width=60):
     """An array on one line, a few numbers at most: ``(1, 4) [[0.12 -0.5 ... 0.9]]``."""
     if array is None:
@@ -50,11 +78,6 @@ def short(array, width=60):
     if len(text) > width:
         text = text[:width - 3] + "..."
     return f"{tuple(a.shape)} {text}" if a.ndim else text
-
-
-def norm(array):
-    """The Frobenius norm as a float (how the player shows a gradient's size)."""
-    return float(numpy.linalg.norm(backend.to_numpy(array).astype(numpy.float64).ravel()))
 
 
 def step_text(t, label):

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 
 from ..files import atomic_write
+from ..tensor import collector_paused
 from .graph import RecordedGraph
 from .hooks import Hooks
 
@@ -81,8 +82,12 @@ def draw(root, view="cells", show=("shape",), direction="LR", title=None,
         raise ValueError(f"draw: direction={direction!r} is not one of {', '.join(DIRECTIONS)}")
     shown = _show_set(show)
     hooks = Hooks(grads, highlight, node_style, node_text, edge_style)
-    g = RecordedGraph(root, hooks)
-    rankdir = DIRECTIONS[direction]
+    with collector_paused():       # many new objects, no garbage cycles worth a collection
+        return _draw(RecordedGraph(root, hooks), view, shown, DIRECTIONS[direction], title,
+                     max_nodes)
+
+
+def _draw(g, view, shown, rankdir, title, max_nodes):
     if view == "ops":
         if len(g.nodes) > max_nodes:
             raise GraphTooLarge(

@@ -7,99 +7,100 @@ attached (output layers, losses). The state flows along flat edges of weight 10 
 s_0 ("initial state"); the backward half of a BiRNN is written left to right with ``dir=back``.
 Shared parameters appear as small labels on each step's edges plus one legend table, never as
 one node with an edge into every step (that makes ``dot`` take minutes).
+
+Every step here costs the same, whatever T: the view of 50,000 steps is built in seconds.
 """
 from . import style as st
-from .collapse import CellsPicture, _edges
-from .graph import is_parameter
-from .layout import is_input, param_users, state_norm, unit_params
+from .collapse import CellsPicture
+from .layout import first_touch, param_users, state_norm, unit_params
 
 
 def draw_cells(g, show, rankdir, title):
     from .dotfile import Dot
     pic = CellsPicture(g, show)
-    cols = pic.cols
     heat = st.Heat([g.grad_norm(t) for t in g.nodes], g.grad_norm) if "grad" in show else None
     dot = Dot("rnn_cells", rankdir=rankdir, title=title, nodesep=0.5, hooks=g.hooks)
-    edges, ys, rows = _edges(pic)
-    x_row, y_row = [], []
-    unit_of_did = {}
-    for chain in pic.cells:
-        for unit in chain.units:
-            unit_of_did[pic.cell_id[unit]] = unit
+    unit_of_did = {pic.cell_id[u]: u for chain in pic.cells for u in chain.units}
     labels = {}
-    stands = {y: [n] for y, n, _ in ys}
-    for did in pic.order + [y for y, _, _ in ys]:
-        label, attrs = _label(pic, did, unit_of_did, heat, ys)
-        labels[did] = label, [g.nodes[n] for n in stands.get(did) or pic.members[did]], attrs
+    for did in pic.order + list(pic.ys):
+        label, attrs = _label(pic, did, unit_of_did, heat)
+        stands = [pic.ys[did][0]] if did in pic.ys else pic.members[did]
+        labels[did] = label, [g.nodes[n] for n in stands], attrs
     by_col = {}
-    for did in pic.order + [y for y, _, _ in ys]:
+    for did in pic.order + list(pic.ys):
         by_col.setdefault(pic.col_of.get(did), []).append(did)
-    # Nodes outside the columns (a total loss) are declared just before the first column they
-    # touch: declared after the clusters, their fan-in edges make dot 2.43 rotate the columns.
-    outside = _outside_places(pic, edges, by_col.get(None, []))
-    for chain in pic.cells:            # s_0 of forward chains: left of the first column
+    x_row, y_row = _declare(dot, pic, labels, by_col)
+    for a, b, attrs in pic.edges:
+        dot.edge(a, b, **attrs)
+    _chains(dot, pic, unit_of_did)
+    dot.same_rank(x_row)
+    for row in pic.rows:
+        dot.same_rank(row)
+    dot.same_rank(y_row)
+    _legends(dot, pic, heat, _highest(pic, by_col))
+    return dot.digraph()
+
+
+def _declare(dot, pic, labels, by_col):
+    """Nodes in column order, each column a cluster titled with its word; returns the x and y
+    rows. Nodes outside the columns (a total loss) come just before the first column they
+    touch (``first_touch``); s_0 of a forward chain left of everything, of a backward chain
+    right of everything."""
+    def node(did):
+        label, tensors, attrs = labels[did]
+        dot.node(did, label, tensors, **attrs)
+
+    free = [d for d in by_col.get(None, []) if pic.kind.get(d) != "init"]
+    near = {}
+    for a, b, _ in pic.edges:
+        near.setdefault(a, []).append(b)
+        near.setdefault(b, []).append(a)
+    outside = {}
+    place = first_touch(free, lambda d: near.get(d, ()), pic.col_of.get,
+                        0 if pic.cols.titles else None)
+    for did in free:
+        outside.setdefault(place[did], []).append(did)
+    for chain in pic.cells:
         if chain.init and not chain.backward:
-            _init_node(dot, pic, chain, labels)
-    for c, word in enumerate(cols.titles):
-        title_text = st.quote_word(word) if word is not None else st.dot_string(f"t={cols.steps[c]}")
+            _init_node(dot, chain, node)
+    x_row, y_row = [], []
+    for c, word in enumerate(pic.cols.titles):
         for did in outside.get(c, []):
-            dot.node(did, labels[did][0], labels[did][1], **labels[did][2])
-        dot.open(f"cluster_{c}", f"label={title_text};", st.CLUSTER)
+            node(did)
+        head = st.quote_word(word) if word is not None else st.dot_string(f"t={pic.cols.steps[c]}")
+        dot.open(f"cluster_{c}", f"label={head};", st.CLUSTER)
         for did in by_col.get(c, []):
-            dot.node(did, labels[did][0], labels[did][1], **labels[did][2])
+            node(did)
             if pic.kind.get(did) == "x":
                 x_row.append(did)
-            elif did in {y for y, _, _ in ys}:
+            elif did in pic.ys:
                 y_row.append(did)
         dot.close()
     for chain in pic.cells:
         if chain.init and chain.backward:
-            _init_node(dot, pic, chain, labels)
+            _init_node(dot, chain, node)
     for did in outside.get(None, []):
-        dot.node(did, labels[did][0], labels[did][1], **labels[did][2])
-    for a, b, attrs in edges:
-        dot.edge(a, b, **attrs)
-    _chains(dot, pic, unit_of_did)
-    dot.same_rank(x_row)
-    for row in rows:
-        dot.same_rank(row)
-    dot.same_rank(y_row)
-    top = [d for d in by_col.get(None, []) if pic.kind.get(d) != "init"]
-    last = by_col.get(len(cols.titles) - 1, [])
-    feeds = {a for a, b, _ in edges if a in last and b in last}
-    sinks = [d for d in last if d not in feeds]
-    highest = top[-1] if top else (sinks[-1] if sinks else None)
-    _legends(dot, pic, heat, highest)
-    return dot.digraph()
+        node(did)
+    return x_row, y_row
 
 
-def _outside_places(pic, edges, ids):
-    """{column: [ids to declare just before it]} for the nodes that belong to no column."""
-    ids = [d for d in ids if pic.kind.get(d) != "init"]
-    near = {d: [] for d in ids}
-    for a, b, _ in edges:
-        if a in near:
-            near[a].append(b)
-        if b in near:
-            near[b].append(a)
-    place = {}
-    for _ in range(len(ids) + 1):
-        for d in ids:
-            cols = [pic.col_of.get(n) for n in near[d] if pic.col_of.get(n) is not None]
-            cols += [place[n] for n in near[d] if n in place]
-            if cols:
-                place[d] = min(cols)
-    out = {}
-    for d in ids:
-        out.setdefault(place.get(d, 0 if pic.cols.titles else None), []).append(d)
-    return out
-
-
-def _init_node(dot, pic, chain, labels):
+def _init_node(dot, chain, node):
     dot.open(f"cluster_init{chain.number}", "style=invis;")
-    label, tensors, attrs = labels[f"init{chain.number}"]
-    dot.node(f"init{chain.number}", label, tensors, **attrs)
+    node(f"init{chain.number}")
     dot.close()
+
+
+def _highest(pic, by_col):
+    """The node the legends go above: the last node outside the columns, else the last node of
+    the last column that feeds nothing else in it."""
+    top = [d for d in by_col.get(None, []) if pic.kind.get(d) != "init"]
+    if top:
+        return top[-1]
+    last = by_col.get(len(pic.cols.titles) - 1, [])
+    mine = set(last)
+    feeds = {a for a, b, _ in pic.edges if a in mine and b in mine}
+    sinks = [d for d in last if d not in feeds]
+    return sinks[-1] if sinks else None
 
 
 def _chains(dot, pic, unit_of_did):
@@ -110,11 +111,8 @@ def _chains(dot, pic, unit_of_did):
         units = sorted(chain.units, key=lambda u: u.pos)
         ids = [pic.cell_id[u] for u in units]
         color = st.B_EDGE if chain.backward else st.S_EDGE
-        init = f"init{chain.number}" if chain.init else None
-        if chain.backward:
-            ids = ids + ([init] if init else [])
-        else:
-            ids = ([init] if init else []) + ids
+        init = [f"init{chain.number}"] if chain.init else []
+        ids = ids + init if chain.backward else init + ids
         for a, b in zip(ids, ids[1:]):
             head = unit_of_did.get(a if chain.backward else b)
             tail = unit_of_did.get(b if chain.backward else a)
@@ -128,70 +126,77 @@ def _chains(dot, pic, unit_of_did):
             dot.edge(a, b, **attrs)
 
 
-def _label(pic, did, unit_of_did, heat, ys):
-    g, show = pic.g, pic.show
+def _label(pic, did, unit_of_did, heat):
+    """``(label, attrs)`` of one display node."""
     kind = pic.kind.get(did)
+    if did in pic.ys:
+        n, cell = pic.ys[did]
+        unit = unit_of_did[cell]
+        return _box(pic.g, "y", unit.pos, [n], pic.show, heat, st.Y_FILL,
+                    arrow=_arrow(unit.chain, pic))
+    if kind == "cell":
+        return _cell_label(pic, unit_of_did[did], heat)
+    if kind == "init":
+        return _init_label(pic, did, heat)
+    return _other_label(pic, did, heat)
+
+
+def _cell_label(pic, unit, heat):
+    """A cell application: s_t (its parts), the chain's name, parameters not drawn on an edge."""
+    g, chain = pic.g, unit.chain
+    outer = {j for n in unit.nodes for j in g.input_numbers(n)   # parameters drawn on the
+             if g.unit_of[j] is not unit and not g.is_param[j]}   # incoming edges
+    outer |= {n for n in unit.nodes if g.is_input[n]}
+    used = set(param_users(g, unit, outer))
+    rest = [p for p in unit_params(g, unit) if p not in used]
+    state = g.state_nodes(unit)
+    caption = chain.prefix[-1].name if chain.prefix else "cell"
+    layers = [s.attrs["layer"] for s in chain.prefix if "layer" in s.attrs]
+    if layers:
+        caption = f"layer {layers[-1]}: {caption}"
+    if len(state) > 1:
+        caption += " (" + ", ".join(st.node_name(g, n, unit.pos) for n in state) + ")"
+    if rest:
+        caption += " + " + pic.names.of(rest)
+    fill = st.B_FILL if chain.backward else st.S_FILL
+    return _box(g, "s", unit.pos, state, pic.show, heat, fill, arrow=_arrow(chain, pic),
+                caption=caption, rounded=True)
+
+
+def _init_label(pic, did, heat):
+    g = pic.g
+    chain = next(c for c in pic.cells if f"init{c.number}" == did)
+    zero = all(not g.nodes[n].data.any() for n in chain.init)
+    first = min(chain.units, key=lambda u: u.t) if chain.units else None
+    t0 = first.pos + (1 if chain.backward else -1) if first is not None else 0
+    return _box(g, "s", t0, chain.init, pic.show, heat, "white", arrow=_arrow(chain, pic),
+                caption="initial state", suffix=" = 0" if zero else "", dashed=True)
+
+
+def _other_label(pic, did, heat):
+    """x_t, a per-step layer (output/t=3, loss/t=3), a scope's ops, or a free op."""
+    g, show = pic.g, pic.show
+    kind, nodes = pic.kind.get(did), pic.members[did]
     col = pic.col_of.get(did)
     t = pic.cols.steps[col] if col is not None else None
-    if kind is None:                               # a y_t node
-        y, n, cell = next(item for item in ys if item[0] == did)
-        unit = unit_of_did[cell]
-        return _box(g, "y", unit.pos, [n], show, heat, st.Y_FILL, arrow=_arrow(unit.chain, pic))
-    if kind == "cell":
-        unit = unit_of_did[did]
-        chain = unit.chain
-        used = set()
-        for n in unit.nodes:                       # parameters drawn on the incoming edges
-            for j in g.input_numbers(n):
-                if g.unit_of[j] is not unit and not is_parameter(g.nodes[j]):
-                    used |= set(param_users(g, unit, {j}))
-        used |= set(param_users(g, unit, {n for n in unit.nodes if is_input(g, n)}))
-        rest = [p for p in unit_params(g, unit) if p not in used]
-        fill = st.B_FILL if chain.backward else st.S_FILL
-        state = g.state_nodes(unit)
-        caption = chain.prefix[-1].name if chain.prefix else "cell"
-        layers = [s.attrs["layer"] for s in chain.prefix if "layer" in s.attrs]
-        if layers:
-            caption = f"layer {layers[-1]}: {caption}"
-        if len(state) > 1:
-            caption += " (" + ", ".join(st.pretty_name(g.nodes[n].name or "?", unit.pos)
-                                        for n in state) + ")"
-        if rest:
-            caption += " + " + pic.names.of(rest)
-        return _box(g, "s", unit.pos, state, show, heat, fill, arrow=_arrow(chain, pic),
-                    caption=caption, rounded=True)
-    if kind == "init":
-        chain = next(c for c in pic.cells if f"init{c.number}" == did)
-        nodes = chain.init
-        zero = all(not g.nodes[n].data.any() for n in nodes)
-        first = min(chain.units, key=lambda u: u.t) if chain.units else None
-        t0 = first.pos + (1 if chain.backward else -1) if first is not None else 0
-        return _box(g, "s", t0, nodes, show, heat, "white", arrow=_arrow(chain, pic),
-                    caption="initial state", suffix=" = 0" if zero else "", dashed=True)
-    nodes = pic.members[did]
     last = g.nodes[nodes[-1]]
     unit = g.unit_of[nodes[-1]]
     if kind == "x":
-        name = "x" if unit is not None or last.function is not None else (last.name or "x")
         cap = unit.chain.name if unit is not None and not unit.chain.is_cell else last.op
-        return _box(g, name, t, nodes[-1:], show, heat, st.X_FILL, caption=cap)
+        return _box(g, "x", t, nodes[-1:], show, heat, st.X_FILL, caption=cap)
     if did in pic.merged_y:
         return _box(g, "y", t, nodes[-1:], show, heat, st.Y_FILL, caption=last.op)
-    if unit is not None:                           # a per-step layer: output/t=3, loss/t=3
+    if unit is not None:
         head = unit.chain.name
     elif kind == "unit":
         head = last.scope[-1].name
     else:
         head = last.op
-    ops = []
-    for n in nodes:
-        if g.nodes[n].op not in ops:
-            ops.append(g.nodes[n].op)
-    is_loss = any(op in st.LOSS_OPS for op in ops) or (last.name or "").startswith("L")
+    ops = list(dict.fromkeys(g.nodes[n].op for n in nodes))
+    loss = any(op in st.LOSS_OPS for op in ops) or any(n in g.losses for n in nodes)
     caption = ", ".join(ops) if head not in ops or len(ops) > 1 else None
-    fill = st.LOSS_FILL if is_loss else st.OP_FILL
-    return _box(g, last.name, t if unit is not None else None, nodes[-1:], show, heat, fill,
-                header=head, caption=caption)
+    return _box(g, last.name, t if unit is not None else None, nodes[-1:], show, heat,
+                st.LOSS_FILL if loss else st.OP_FILL, header=head, caption=caption)
 
 
 def _arrow(chain, pic):
@@ -234,7 +239,7 @@ def _legends(dot, pic, heat, highest):
     params = pic.names.params
     if params:
         dot.node("params", st.param_legend(params, heat, [pic.names.long[p] for p in params],
-                                                   shared=bool(pic.cells)), params)
+                                           shared=bool(pic.cells)), params)
         ids.append("params")
     if heat is not None:
         legend = heat.legend()

@@ -3,10 +3,14 @@
 Order matters to ``dot``: the per-step clusters are declared in time order (that decides left to
 right), so the views write their lines explicitly instead of leaving the order to a library.
 """
+import functools
+
 import graphviz
 
-from .hooks import Hooks
-from .style import FONT
+from .hooks import IDENTIFIER, Hooks, Quoted
+from .style import FONT, dot_string
+
+KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
 
 
 class Dot:
@@ -64,11 +68,21 @@ class Dot:
 
 
 def _value(v):
+    """An attribute value as DOT: a number, an HTML label of ours (``<...>``; never for a value
+    a hook gave), a bare identifier, or a quoted string."""
     if isinstance(v, (int, float)):
         return str(v)
+    if isinstance(v, Quoted):
+        return _word(str(v))
     v = str(v)
     if v.startswith("<") and v.endswith(">"):
         return v
-    if v.replace("_", "").replace(".", "").isalnum() and not v[0].isdigit():
+    return _word(v)
+
+
+@functools.lru_cache(maxsize=4096)    # the same few colours and styles on every node
+def _word(v):
+    """A bare identifier, or a quoted string."""
+    if IDENTIFIER.fullmatch(v) and v.lower() not in KEYWORDS:
         return v
-    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return dot_string(v)

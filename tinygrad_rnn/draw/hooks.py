@@ -15,14 +15,26 @@ options of ``tr.draw`` into each node's attributes and extra label rows:
 
 With ``node_style`` (or a highlight) a node of the ops view or a legend, a bare table, is drawn
 as a box around its table, so every node has an outline and a background to set.
+
+What the hooks return is checked: attribute names must be DOT identifiers and every value is
+written as a quoted string (or a number), so no hook can add nodes, edges or attributes to the
+DOT source; a hook that returns the wrong type gets an error saying what it must return.
 """
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy
 
 from . import style as st
 
 HIGHLIGHT_FILL = "#f4cccc"
 HIGHLIGHT_EDGE = "#cc0000"
 BARE = ("plain", "plaintext", "none")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Quoted(str):
+    """A value from a hook: always written as a DOT quoted string, never as raw HTML."""
 
 
 def _mapping(name, value):
@@ -32,6 +44,31 @@ def _mapping(name, value):
         what = "messages" if name == "highlight" else "gradient arrays"
         raise TypeError(f"draw: {name}= must map tensors to {what}, got {type(value).__name__}")
     return value
+
+
+def _gradients(grads):
+    """``grads=`` with every value an array of numbers (or None: no gradient yet)."""
+    if grads is None:
+        return None
+    from ..tensor import Tensor
+    out = {}
+    for t, g in _mapping("grads", grads).items():
+        array = g.data if isinstance(g, Tensor) else g
+        if array is not None and not hasattr(array, "dtype"):
+            try:
+                array = numpy.asarray(array)
+            except (TypeError, ValueError):
+                array = False                 # not numbers at all
+        if array is False or (array is not None and array.dtype.kind not in "biuf"):
+            raise TypeError(f"draw: grads= maps {_who(t)} to a {type(g).__name__}; each value "
+                            "must be an array of numbers (the gradient dL/dt) or None")
+        out[t] = array
+    return out
+
+
+def _who(t):
+    name = getattr(t, "name", None)
+    return f"the tensor {name!r}" if name else f"a {type(t).__name__}"
 
 
 def _function(name, value):
@@ -45,7 +82,7 @@ class Hooks:
 
     def __init__(self, grads=None, highlight=None, node_style=None, node_text=None,
                  edge_style=None):
-        self.grads = _mapping("grads", grads)
+        self.grads = _gradients(grads)
         self.highlight = _mapping("highlight", highlight) or {}
         self.node_style = _function("node_style", node_style)
         self.node_text = _function("node_text", node_text)
@@ -57,9 +94,7 @@ class Hooks:
         """dL/dt as the picture shows it: from ``grads`` when given (None if absent)."""
         if self.grads is None:
             return t.grad
-        from ..tensor import Tensor
-        g = self.grads.get(t)
-        return g.data if isinstance(g, Tensor) else g
+        return self.grads.get(t)
 
     def node(self, nid, label, attrs, tensors):
         """``(label, attrs)`` of node ``nid`` that stands for ``tensors``, the hooks applied."""
@@ -74,17 +109,49 @@ class Hooks:
         if self.node_style is not None or messages:
             attrs = _boxed(attrs)
         if self.node_style is not None:
-            attrs = merge(attrs, self.node_style(tensors) or {})
+            attrs = merge(attrs, _attributes("node_style", self.node_style(tensors)))
         if messages:
             attrs = merge(attrs, {"style": "filled", "fillcolor": HIGHLIGHT_FILL,
                                   "color": HIGHLIGHT_EDGE, "penwidth": 2})
-        lines = [str(line) for line in (self.node_text(tensors) or ())] if self.node_text else []
+        lines = _lines(self.node_text(tensors)) if self.node_text else []
         return _extend(label, lines, [m for text in messages for m in text.splitlines()]), attrs
 
     def edge(self, a, b, attrs):
         if self.edge_style is None or attrs.get("style") == "invis":
             return attrs
-        return merge(attrs, self.edge_style(self.tensors.get(a, ()), self.tensors.get(b, ())) or {})
+        extra = self.edge_style(self.tensors.get(a, ()), self.tensors.get(b, ()))
+        return merge(attrs, _attributes("edge_style", extra))
+
+
+def _attributes(hook, value):
+    """What ``node_style``/``edge_style`` returned, as safe DOT attributes."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"draw: {hook} must return a dict of DOT attributes (or None), e.g. "
+                        f"{{'color': 'red'}}; it returned a {type(value).__name__}")
+    out = {}
+    for key, v in value.items():
+        if not isinstance(key, str) or not IDENTIFIER.fullmatch(key):
+            raise ValueError(f"draw: {hook} returned the attribute name {key!r}; a DOT attribute "
+                             "name is letters, digits and _ (e.g. 'color', 'penwidth')")
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise TypeError(f"draw: {hook} returned {key}={v!r}; a value must be a string or a "
+                            "number")
+        out[key] = v if isinstance(v, (int, float)) else Quoted(v)
+    return out
+
+
+def _lines(value):
+    """What ``node_text`` returned, as a list of strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, Iterable) or isinstance(value, Mapping):
+        raise TypeError(f"draw: node_text must return lines of text (a list of strings, or "
+                        f"None); it returned a {type(value).__name__}")
+    return [str(line) for line in value]
 
 
 def merge(attrs, extra):
@@ -94,7 +161,7 @@ def merge(attrs, extra):
         if key == "style" and out.get("style"):
             words = [w for w in str(out["style"]).split(",") if w]
             words += [w for w in str(value).split(",") if w and w not in words]
-            value = ",".join(words)
+            value = Quoted(",".join(words)) if isinstance(value, Quoted) else ",".join(words)
         out[key] = value
     return out
 

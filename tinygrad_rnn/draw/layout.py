@@ -4,7 +4,6 @@ Cell chains that read the same positions and exchange nothing across positions (
 of a BiRNN, the layers of a stacked RNN) share columns; a chain that reads another chain's last
 step (a decoder reading the encoder's final state) gets columns of its own, to the right.
 """
-from .graph import is_constant, is_parameter
 
 
 class Columns:
@@ -35,19 +34,23 @@ class Columns:
         self.group_of = {c: find(c) for c in cells}
         self.index, self.titles, self.steps = {}, [], []
         for r in roots:
-            members = [c for c in cells if self.group_of[c] is r]
-            positions = sorted({u.pos for c in members for u in c.units})
-            for p in positions:
+            labels = {}                  # position -> the first label given to it
+            for c in cells:
+                if self.group_of[c] is r:
+                    for u in c.units:
+                        if labels.get(u.pos) is None:
+                            labels[u.pos] = u.label
+            for p in sorted(labels):
                 self.index[(r.number, p)] = len(self.titles)
-                label = next((u.label for c in members for u in c.units
-                              if u.pos == p and u.label is not None), None)
-                self.titles.append(label)
+                self.titles.append(labels[p])
                 self.steps.append(p)
         self.col = [None] * len(g.nodes)
         self._assign()
 
     def _in_flow_order(self, roots, find):
         """Groups sorted so that one feeding another (encoder -> decoder) comes first."""
+        if len(roots) < 2:
+            return roots
         g = self.g
         after = {r: set() for r in roots}
         deps = [None] * len(g.nodes)
@@ -88,7 +91,7 @@ class Columns:
             if unit is not None and unit.chain.is_cell:
                 self.col[i] = self.index[(self.group_of[unit.chain].number, unit.pos)]
                 continue
-            if is_parameter(node) or node.function is None:
+            if g.is_param[i] or node.function is None:
                 continue
             cols = {self.col[j] for j in g.input_numbers(i) if self.col[j] is not None}
             if unit is not None and not cols:
@@ -103,23 +106,36 @@ class Columns:
                 self.col[i] = cols.pop()
         for i in range(len(g.nodes) - 1, -1, -1):   # inputs take their consumers' column
             node = g.nodes[i]
-            if self.col[i] is None and not is_parameter(node):
+            if self.col[i] is None and not g.is_param[i]:
                 cols = {self.col[c] for c in g.consumers[i]}
                 if len(cols) == 1:
                     self.col[i] = cols.pop()
 
 
-def is_input(g, i):
-    """x_t: a non-constant leaf other than a mask or s_0, or an op on leaves only (E[word])."""
-    node = g.nodes[i]
-    if is_parameter(node) or node.name == "mask":
-        return False
-    if node.function is None:
-        return not is_constant(node)
-    unit = g.unit_of[i]
-    if unit is not None and unit.chain.is_cell:
-        return False
-    return all(inp.function is None for inp in node.inputs)
+def first_touch(ids, neighbours, column, default=None):
+    """``{id: column}``: where to declare nodes that belong to no column, just before the
+    first (leftmost) column that they touch, directly or through other such nodes (a total
+    loss fed by per-step losses); ``default`` for those that touch none. Declared after the
+    clusters, their fan-in edges would make dot 2.43 rotate the columns. One pass per group of
+    connected ids: linear in the edges."""
+    mine, place = set(ids), {}
+    for start in ids:
+        if start in place:
+            continue
+        group, todo, cols = [start], [start], []
+        place[start] = default
+        while todo:
+            for other in neighbours(todo.pop()):
+                if other in mine:
+                    if other not in place:
+                        place[other] = default
+                        group.append(other)
+                        todo.append(other)
+                elif column(other) is not None:
+                    cols.append(column(other))
+        for d in group:
+            place[d] = min(cols) if cols else default
+    return place
 
 
 def state_norm(g, nodes):
@@ -131,24 +147,21 @@ def state_norm(g, nodes):
 
 
 def param_users(g, unit, readers):
-    """Names of the parameters used by the ops of ``unit`` that read any node in ``readers``."""
-    names = []
+    """The parameters used by the ops of ``unit`` that read any node in ``readers``."""
+    found = []
     for n in unit.nodes:
-        ins = g.nodes[n].inputs
-        if any(g.number[t] in readers for t in ins):
-            for t in ins:
-                if is_parameter(t) and t not in names:
-                    names.append(t)
-    return names
+        ins = g.inputs[n]
+        if any(j in readers for j in ins):
+            found += [j for j in ins if g.is_param[j] and j not in found]
+    return [g.nodes[j] for j in found]
 
 
 def unit_params(g, unit):
-    out = []
+    """Every parameter the ops of ``unit`` use, in first-use order."""
+    found = []
     for n in unit.nodes:
-        for t in g.nodes[n].inputs:
-            if is_parameter(t) and t not in out:
-                out.append(t)
-    return out
+        found += [j for j in g.inputs[n] if g.is_param[j] and j not in found]
+    return [g.nodes[j] for j in found]
 
 
 class ParamNames:
@@ -156,16 +169,17 @@ class ParamNames:
 
     def __init__(self, g):
         from .style import pretty_name
-        seen, owner = [], {}
-        for i, node in enumerate(g.nodes):
-            for t in node.inputs:
-                if is_parameter(t) and t not in owner:
-                    owner[t] = node.scope
-                    seen.append(t)
-        for t in g.nodes:
-            if is_parameter(t) and t not in owner:
-                owner[t] = None
-                seen.append(t)
+        first = {}                 # parameter -> the first node that reads it
+        for i, inputs in enumerate(g.inputs):
+            for j in inputs:
+                if g.is_param[j] and j not in first:
+                    first[j] = i
+        owner = {g.nodes[j]: g.nodes[i].scope for j, i in first.items()}
+        seen = list(owner)
+        for j, node in enumerate(g.nodes):
+            if g.is_param[j] and node not in owner:
+                owner[node] = None
+                seen.append(node)
         count = {}
         for t in seen:
             count[t.name] = count.get(t.name, 0) + 1

@@ -2,13 +2,13 @@
 
 As in the reference picture (``elman_ops_grad.dot``): HTML-table nodes (op, name_t with its
 shape, values, |grad| on the heat scale); shared parameters as small per-step labels with a
-dashed edge plus one legend table; the state passed from step t-1 to step t routed through a
-small junction point in column t (an edge straight into the next step's matmul flips the
-columns); corresponding ops of every step on one row.
+dashed edge plus one legend table; the state passed from step t-1 to step t (what the step
+declares as s_{t-1}) routed through a small junction point in column t (an edge straight into
+the next step's matmul flips the columns); corresponding ops of every step on one row.
 """
 from . import style as st
-from .graph import is_constant, is_parameter
-from .layout import Columns, ParamNames
+from .graph import is_parameter
+from .layout import Columns, ParamNames, first_touch
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu")
 
@@ -20,63 +20,14 @@ def draw_ops(g, show, rankdir, title):
     heat = st.Heat([g.grad_norm(t) for t in g.nodes], g.grad_norm) if "grad" in show else None
     dot = Dot("rnn_ops", rankdir=rankdir, title=title, nodesep=0.25, ranksep=0.3,
               hooks=g.hooks)
-    drawn = [not (is_parameter(t) or is_constant(t)) for t in g.nodes]
+    drawn = [not (g.is_param[i] or g.is_constant(i)) for i in range(len(g.nodes))]
     nid = [f"v{i}" for i in range(len(g.nodes))]
     state_in = _state_edges(g)
-    by_col, outside, extra = {}, [], {}
-    initial = {n for chain in g.chains for n in chain.init}
-    for i in range(len(g.nodes)):
-        if not drawn[i]:
-            continue
-        c = None if i in initial else cols.col[i]
-        unit = g.unit_of[i]
-        if c is None:
-            outside.append(i)
-        else:
-            by_col.setdefault(c, {}).setdefault(unit, []).append(i)
-    lines_for = {}
-    for i in range(len(g.nodes)):          # per-consumer labels of parameters and constants
-        if not drawn[i]:
-            continue
-        for k, t in enumerate(g.nodes[i].inputs):
-            j = g.number[t]
-            if drawn[j]:
-                continue
-            text = f"<I>{names.label[t]}</I>" if is_parameter(t) else st.esc(st.values_text(t.data))
-            lines_for.setdefault(i, []).append((f"p{i}_{k}", text))
-    outside_at = _first_touch(g, cols, outside)
-    for i in outside_at.get(None, []):
-        dot.node(nid[i], _label(g, i, show, heat, cols), (g.nodes[i],))
-    for c, word in enumerate(cols.titles):
-        for i in outside_at.get(c, []):
-            dot.node(nid[i], _label(g, i, show, heat, cols), (g.nodes[i],))
-        head = f"t={cols.steps[c]}" + (f'  "{word}"' if word is not None else "")
-        dot.open(f"cluster_{c}", f"label={st.dot_string(head)};", st.CLUSTER)
-        groups = by_col.get(c, {})
-        nested = sum(1 for u in groups if u is not None) > 1
-        for unit, members in groups.items():
-            if nested and unit is not None:
-                dot.open(f"cluster_{c}_{unit.number}",
-                         f"label={st.dot_string(unit.chain.name)};",
-                         'style="rounded,filled"; fillcolor=white; color=gray80;')
-            for i in members:
-                dot.node(nid[i], _label(g, i, show, heat, cols), (g.nodes[i],))
-                for pid, text in lines_for.get(i, []):
-                    dot.node(pid, f"<{text}>", shape="plaintext", fontcolor="gray40", fontsize=10,
-                             height=0.2, margin=0)
-            for i in members:
-                for src, j in state_in.get(i, []):
-                    junction = f"j{src}_{unit.number}"
-                    if junction not in extra:
-                        extra[junction] = (src, unit)
-                        dot.node(junction, '""', shape="point", width=0.07, color=st.S_EDGE)
-            if nested and unit is not None:
-                dot.close()
-        dot.close()
-    for i in outside_at.get(-1, []):
-        dot.node(nid[i], _label(g, i, show, heat, cols), (g.nodes[i],))
+    lines_for = _param_lines(g, drawn, names)
+    label = _Labels(g, show, heat, cols)
+    junctions, outside = _declare(dot, g, cols, drawn, nid, label, lines_for, state_in)
     _edges(dot, g, drawn, nid, lines_for, state_in)
-    _rows(dot, g, cols, drawn, nid, extra)
+    _rows(dot, g, drawn, nid, junctions)
     legends = []
     if names.params:
         dot.node("params", st.param_legend(names.params, heat,
@@ -94,55 +45,94 @@ def draw_ops(g, show, rankdir, title):
     return dot.digraph()
 
 
+def _param_lines(g, drawn, names):
+    """{consumer: [(id, text)]}: the per-consumer labels of parameters and constants."""
+    lines_for = {}
+    for i in range(len(g.nodes)):
+        if not drawn[i]:
+            continue
+        for k, t in enumerate(g.nodes[i].inputs):
+            if drawn[g.number[t]]:
+                continue
+            text = f"<I>{names.label[t]}</I>" if is_parameter(t) else st.esc(st.values_text(t.data))
+            lines_for.setdefault(i, []).append((f"p{i}_{k}", text))
+    return lines_for
+
+
+def _declare(dot, g, cols, drawn, nid, label, lines_for, state_in):
+    """Every drawn node, column by column (one cluster each, a nested one per chain when a
+    column holds several); returns the state junctions and the nodes outside the columns."""
+    initial = {n for chain in g.chains for n in chain.init}
+    by_col, outside = {}, []
+    for i in range(len(g.nodes)):
+        if drawn[i]:
+            c = None if i in initial else cols.col[i]
+            if c is None:
+                outside.append(i)
+            else:
+                by_col.setdefault(c, {}).setdefault(g.unit_of[i], []).append(i)
+    ops = [i for i in outside if g.nodes[i].function is not None]
+    place = first_touch(ops, lambda i: g.input_numbers(i) + g.consumers[i], cols.col.__getitem__)
+    at = {}
+    for i in outside:                # s_0 and free ops touching no column: before everything
+        at.setdefault(place.get(i), []).append(i)
+    for i in at.get(None, []):
+        dot.node(nid[i], label(i), (g.nodes[i],))
+    junctions = {}
+    for c, word in enumerate(cols.titles):
+        for i in at.get(c, []):
+            dot.node(nid[i], label(i), (g.nodes[i],))
+        head = f"t={cols.steps[c]}" + (f'  "{word}"' if word is not None else "")
+        dot.open(f"cluster_{c}", f"label={st.dot_string(head)};", st.CLUSTER)
+        groups = by_col.get(c, {})
+        nested = sum(1 for u in groups if u is not None) > 1
+        for unit, members in groups.items():
+            if nested and unit is not None:
+                dot.open(f"cluster_{c}_{unit.number}",
+                         f"label={st.dot_string(unit.chain.name)};",
+                         'style="rounded,filled"; fillcolor=white; color=gray80;')
+            for i in members:
+                dot.node(nid[i], label(i), (g.nodes[i],))
+                for pid, text in lines_for.get(i, []):
+                    dot.node(pid, f"<{text}>", shape="plaintext", fontcolor="gray40", fontsize=10,
+                             height=0.2, margin=0)
+            for i in members:
+                for src in state_in.get(i, []):
+                    junction = f"j{src}_{unit.number}"
+                    if junction not in junctions:
+                        junctions[junction] = (src, unit)
+                        dot.node(junction, '""', shape="point", width=0.07, color=st.S_EDGE)
+            if nested and unit is not None:
+                dot.close()
+        dot.close()
+    return junctions, outside
+
+
 def _highest(g, cols, drawn, outside):
-    """The node the legends go above: the last drawn node outside the columns, else the last
-    node of the last column that feeds nothing else in that column."""
-    if outside:
-        return outside[-1]
+    """The node the legends go above: the last op outside the columns (a total loss), else the
+    last node of the last column that feeds nothing else in that column (never s_0, which
+    would pull the legends to the far left)."""
+    ops = [i for i in outside if g.nodes[i].function is not None]
+    if ops:
+        return ops[-1]
     last = len(cols.titles) - 1
     mine = [i for i in range(len(g.nodes)) if drawn[i] and cols.col[i] == last]
     sinks = [i for i in mine if not any(cols.col[c] == last for c in g.consumers[i])]
     return sinks[-1] if sinks else None
 
 
-def _first_touch(g, cols, outside):
-    """Declare a node outside the columns just before the first column it touches, through
-    other outside nodes too (a total loss fed by per-step losses); s_0 before everything.
-    Declared after the clusters, fan-in edges make dot 2.43 rotate the columns."""
-    place = {}
-    ops = [i for i in outside if g.nodes[i].function is not None]
-    for _ in range(len(ops) + 1):
-        changed = False
-        for i in ops:
-            near = [cols.col[j] for j in g.input_numbers(i) + g.consumers[i]
-                    if cols.col[j] is not None]
-            near += [place[j] for j in g.input_numbers(i) + g.consumers[i] if j in place]
-            if near and place.get(i) != min(near):
-                place[i] = min(near)
-                changed = True
-        if not changed:
-            break
-    out = {}
-    for i in outside:
-        out.setdefault(place.get(i), []).append(i)
-    return out
-
-
 def _state_edges(g):
-    """{consumer: [(source, source number)]} for the state passed into a cell step."""
+    """{consumer: [sources]}: the inputs of a cell step's ops that are its declared s_{t-1}."""
     out = {}
     for chain in g.chains:
         if not chain.is_cell:
             continue
-        for k, unit in enumerate(chain.units):
-            prev = set(chain.units[k - 1].nodes) if k > 0 else set(chain.init)
+        for unit in chain.units:
+            given = set(unit.state_in)
             for n in unit.nodes:
                 for j in g.input_numbers(n):
-                    other = g.unit_of[j]       # a decoder's s_0: the encoder's last state
-                    handed = k == 0 and other is not None and other.chain.is_cell and \
-                        other.chain is not chain and other.pos != unit.pos
-                    if (j in prev or handed) and (j, j) not in out.get(n, []):
-                        out.setdefault(n, []).append((j, j))
+                    if j in given and j not in out.get(n, ()):
+                        out.setdefault(n, []).append(j)
     return out
 
 
@@ -153,51 +143,48 @@ def _edges(dot, g, drawn, nid, lines_for, state_in):
             continue
         for pid, _ in lines_for.get(i, []):
             dot.edge(pid, nid[i], style="dashed", color="gray60")
-        through = {j for j, _ in state_in.get(i, [])}
+        through = set(state_in.get(i, ()))
         unit = g.unit_of[i]
         seen = set()
         for j in g.input_numbers(i):
             if not drawn[j] or j in seen:
                 continue
             seen.add(j)
-            if j in through:
-                junction = f"j{j}_{unit.number}"
-                back = unit.chain.backward
-                color = st.B_EDGE if back else st.S_EDGE
-                if junction not in feeding:
-                    feeding.add(junction)
-                    if back:
-                        dot.edge(junction, nid[j], color=color, penwidth=2, dir="back",
-                                 arrowtail="none")
-                    else:
-                        dot.edge(nid[j], junction, color=color, penwidth=2, arrowhead="none")
-                dot.edge(nid[i], junction, color=color, penwidth=2, dir="back")
-            else:
+            if j not in through:
                 dot.edge(nid[j], nid[i])
+                continue
+            junction = f"j{j}_{unit.number}"
+            color = st.B_EDGE if unit.chain.backward else st.S_EDGE
+            if junction not in feeding:
+                feeding.add(junction)
+                if unit.chain.backward:
+                    dot.edge(junction, nid[j], color=color, penwidth=2, dir="back",
+                             arrowtail="none")
+                else:
+                    dot.edge(nid[j], junction, color=color, penwidth=2, arrowhead="none")
+            dot.edge(nid[i], junction, color=color, penwidth=2, dir="back")
 
 
-def _rows(dot, g, cols, drawn, nid, extra):
+def _rows(dot, g, drawn, nid, junctions):
     """Corresponding nodes of every step of a chain on one row; junctions beside the state."""
     slot_rank = {}
     for chain in g.chains:
         units = [u for u in chain.units if any(drawn[n] for n in u.nodes)]
-        if len(units) < 2:
-            continue
         sizes = {len(u.nodes) for u in units}
-        if len(sizes) != 1:
+        if len(units) < 2 or len(sizes) != 1:
             continue
         for k in range(sizes.pop()):
-            row = [units_k for units_k in (u.nodes[k] for u in units) if drawn[units_k]]
-            for n in row:
-                slot_rank[n] = (chain.number, k)
+            for n in (u.nodes[k] for u in units):
+                if drawn[n]:
+                    slot_rank[n] = (chain.number, k)
     rows = {}
     for n, key in slot_rank.items():
         rows.setdefault(key, []).append(nid[n])
-    for junction, (src, unit) in extra.items():
+    for junction, (src, unit) in junctions.items():
         key = slot_rank.get(src)
-        if key is None:        # s_0: on the row of the state part of the same name
-            same = [n for n in unit.state if g.nodes[n].name == g.nodes[src].name]
-            key = slot_rank.get(same[0]) if same else None
+        if key is None:        # s_0: on the row of the part it becomes
+            part = unit.state_in.index(src)
+            key = slot_rank.get(unit.state[part]) if part < len(unit.state) else None
             if key is not None:
                 rows[key].append(nid[src])
         if key is not None:
@@ -205,33 +192,40 @@ def _rows(dot, g, cols, drawn, nid, extra):
             mine = next((n for n in unit.nodes if slot_rank.get(n) == key), None)
             if mine is not None:
                 dot.edge(junction, nid[mine], style="invis")
-    for key in sorted(rows, key=lambda k: (k[0], k[1])):
+    for key in sorted(rows):
         dot.same_rank(rows[key])
 
 
-def _label(g, i, show, heat, cols):
-    node = g.nodes[i]
-    unit = g.unit_of[i]
-    t = unit.pos if unit is not None else None
-    if t is None and cols.col[i] is not None and node.name and "_" not in node.name:
-        t = cols.steps[cols.col[i]]           # x_t made outside the step's scope
-    for chain in g.chains:           # s_0 (s_{T+1} for a backward chain)
-        if i in chain.init and chain.units:
-            t = chain.units[0].pos + (1 if chain.backward else -1)
-    rows = []
-    if node.function is not None:
-        fill = st.ACT_FILL if node.op in ACTIVATIONS and node.name else \
-            (st.LOSS_FILL if node.op in st.LOSS_OPS else st.OP_FILL)
-        if unit is not None and i in unit.state:
-            fill = st.B_FILL if unit.chain.backward else st.S_FILL
-        rows.append(st.row(f"<B>{st.esc(node.op)}</B>", fill))
-    name = st.pretty_name(node.name, t) if node.name else ""
-    shape = st.small(st.shape_text(node.shape)) if "shape" in show else ""
-    if name or shape or node.function is None:
-        text = (name or ("leaf" if node.function is None else "")) + (" " + shape if shape else "")
-        rows.append(st.row(text, st.X_FILL if node.function is None else None))
-    if "value" in show or (node.function is None and node.data.size <= 4):
-        rows.append(st.row(st.mono(st.values_text(node.data))))
-    if heat is not None and node.requires_grad:
-        rows.append(f"<TR>{heat.cell(g.grad_norm(node))}</TR>")
-    return st.table(rows)
+class _Labels:
+    """``label(i)``: the HTML table of node ``i`` (op, name_t and shape, values, |grad|)."""
+
+    def __init__(self, g, show, heat, cols):
+        self.g, self.show, self.heat, self.cols = g, show, heat, cols
+        self.init_t = {}                # s_0 is s_{t-1} of the first step (s_{T+1} backwards)
+        for chain in g.chains:
+            if chain.units:
+                for n in chain.init:
+                    self.init_t[n] = chain.units[0].pos + (1 if chain.backward else -1)
+
+    def __call__(self, i):
+        g, node, show = self.g, self.g.nodes[i], self.show
+        unit = g.step_unit(i)
+        t = self.init_t.get(i, unit.pos if unit is not None else None)
+        rows = []
+        if node.function is not None:
+            fill = st.ACT_FILL if node.op in ACTIVATIONS and node.name else \
+                (st.LOSS_FILL if node.op in st.LOSS_OPS or i in g.losses else st.OP_FILL)
+            own = g.unit_of[i]
+            if own is not None and i in own.state:
+                fill = st.B_FILL if own.chain.backward else st.S_FILL
+            rows.append(st.row(f"<B>{st.esc(node.op)}</B>", fill))
+        name = st.node_name(g, i, t)
+        shape = st.small(st.shape_text(node.shape)) if "shape" in show else ""
+        if name or shape or node.function is None:
+            text = (name or ("leaf" if node.function is None else "")) + (" " + shape if shape else "")
+            rows.append(st.row(text, st.X_FILL if node.function is None else None))
+        if "value" in show or (node.function is None and node.data.size <= 4):
+            rows.append(st.row(st.mono(st.values_text(node.data))))
+        if self.heat is not None and node.requires_grad:
+            rows.append(f"<TR>{self.heat.cell(g.grad_norm(node))}</TR>")
+        return st.table(rows)

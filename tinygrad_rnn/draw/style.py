@@ -22,10 +22,48 @@ B_EDGE = "#6a51a3"
 CLUSTER = 'style="rounded,filled"; fillcolor=gray97; color=gray70;'
 LOSS_OPS = ("cross_entropy", "mse")
 LEVELS = 9                # /reds9/1 .. /reds9/9: one colour per decade below the largest |grad|
+# Graphviz refuses a quoted string, or a run of text in an HTML label, longer than 16,384
+# characters ("syntax error ... longer than 16384?"), and an edge longer than 65,535 points (a
+# node or cluster some 9,000 characters wide): longer text is cut, ending in an ellipsis.
+MAX_QUOTED = 2_000        # a title, a word, a hook's value
+MAX_HTML_TEXT = 1_000     # one piece of a node's label (a label joins a few of them)
+ELLIPSIS = "\u2026"
+
+
+def clip(text, limit, escape=str):
+    """``escape(text)``, cut (before escaping, so no escape is split) to at most ``limit``
+    characters with a trailing ellipsis."""
+    text = str(text)
+    if len(text) * 6 <= limit:      # no escape makes a character longer than "&quot;"
+        return escape(text)
+    out = escape(text)
+    if len(out) <= limit:
+        return out
+    keep = limit - 1                # escaping never shortens, so at most this many characters
+    while len(escape(text[:keep])) > limit - 1:
+        keep = min(keep - 1, keep * (limit - 1) // len(escape(text[:keep])))
+    return escape(text[:keep]) + ELLIPSIS
 
 
 def esc(text):
-    return html.escape(str(text), quote=True)
+    """Text for an HTML label: escaped, and short enough for Graphviz."""
+    return clip(text, MAX_HTML_TEXT, lambda t: html.escape(t, quote=True))
+
+
+def node_name(g, n, t=None):
+    """The name a node shows: its tensor's name, else the role its step declared for it (an
+    unnamed state of a student's cell is s_t, the parts of a composite one s_t[0], s_t[1]), as
+    an HTML label piece; "" when it has neither."""
+    node = g.nodes[n]
+    if node.name:
+        return pretty_name(node.name, t)
+    role = g.role_of.get(n)
+    if role is None:
+        return pretty_name("L", t) if n in g.losses else ""
+    from .graph import ROLE_SYMBOLS
+    what, k, unit = role
+    text = pretty_name(ROLE_SYMBOLS[what], t)
+    return text + (f"[{k}]" if len(unit.step.roles.get(what, ())) > 1 else "")
 
 
 def pretty_name(name, t=None):
@@ -60,11 +98,20 @@ def shape_text(shape):
 
 def quote_word(word):
     """A step label as a cluster title: the word in straight double quotes."""
-    return '"\\"' + str(word).replace("\\", "\\\\").replace('"', "'") + '\\""'
+    return '"\\"' + clip(word, MAX_QUOTED - 4, _quote_word_text) + '\\""'
+
+
+def _quote_word_text(text):
+    return text.replace("\\", "\\\\").replace('"', "'")
 
 
 def dot_string(text):
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """Text as a DOT quoted string (escaped, and short enough for Graphviz)."""
+    return '"' + clip(text, MAX_QUOTED, _escape_quoted) + '"'
+
+
+def _escape_quoted(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def values_text(data, limit=6):

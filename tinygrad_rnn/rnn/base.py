@@ -93,10 +93,34 @@ class RNNCell(Module):
         return (f"{type(self).__name__}(input_size={self.input_size}, "
                 f"hidden_size={self.hidden_size})")
 
-    # ---- PyTorch interop (torch itself is never imported) ------------------------------
-    def _bias_attrs(self):
-        return ("b",) if self.single_bias else ("b_x", "b_h")
+    # ---- the runner protocol of cells, BiRNN and Stacked (what the usage patterns call) -----
+    def run(self, xs, state=None, labels=None, lengths=None):
+        """``(ys, states)`` over the sequence: ``tr.rnn.unroll(self, xs, state, labels, lengths)``."""
+        from .unroll import unroll
+        return unroll(self, xs, state, labels, lengths)
 
+    def final(self, states):
+        """The final state, from the states ``run`` returned: s_T."""
+        return states[-1]
+
+    def summary(self, final):
+        """The final state as one state of the top cell (for a cell: itself)."""
+        return final
+
+    def last_output(self, ys, lengths=None):
+        """y_n: each sequence's output at its own last step (``lengths``: int array or None)."""
+        from .unroll import last_steps
+        return last_steps(ys, lengths)
+
+    @property
+    def top_cells(self):
+        """The cells whose states make the final state (a decoder must fit them)."""
+        return [self]
+
+    def _torch_cells(self, layer=0):
+        return [(f"_l{layer}", self)]
+
+    # ---- PyTorch interop (torch itself is never imported) ------------------------------
     def _torch_shapes(self):
         rows = self.gates * self.hidden_size
         return {"weight_ih": (rows, self.input_size), "weight_hh": (rows, self.hidden_size),
@@ -117,11 +141,12 @@ class RNNCell(Module):
 
     def _validated(self, state_dict, name):
         """Check a PyTorch state dict; return our parameters' new arrays (nothing assigned yet)."""
-        arrays = check_state(name, self._torch_shapes(), state_dict)
+        arrays = check_state(name, self._torch_shapes(), state_dict, self.dtype)
         arrays = {key: numpy.asarray(value, dtype=numpy.float64) for key, value in arrays.items()}
         ours = {"W_x": arrays["weight_ih"].T, self.recurrent: arrays["weight_hh"].T}
-        if self.single_bias:
+        if self.single_bias:  # each bias may fit the dtype while their sum does not
             ours["b"] = arrays["bias_ih"] + arrays["bias_hh"]
+            backend.as_array(ours["b"], self.dtype, who=f"{name}: b = bias_ih + bias_hh")
         else:
             ours["b_x"], ours["b_h"] = arrays["bias_ih"], arrays["bias_hh"]
         return ours

@@ -5,79 +5,58 @@ lookups and the per-step loss terms, each in the scopes listed in docs/scopes_pa
 import numpy
 
 from ..errors import ShapeError
-from ..functional import concat, cross_entropy, stack
+from ..functional import cross_entropy, stack
 from ..nn import Embedding, Linear, Module
 from ..state import scope
 from ..tensor import Tensor
 from .base import RNNCell
 from .stacking import BiRNN, Stacked
-from .unroll import unroll
 
-IGNORE = -1   # target id of the positions past a sequence's end
-
-
-# ---- running any of the RNN kinds ------------------------------------------------------------
-def _first_cell(rnn):
-    """The first cell of a cell, BiRNN or Stacked (its dtype and device are the model's)."""
-    if isinstance(rnn, RNNCell):
-        return rnn
-    if isinstance(rnn, BiRNN):
-        return rnn.forward_cell
-    if isinstance(rnn, Stacked):
-        return _first_cell(rnn.layers[0])
-    raise TypeError(f"expected an RNN cell, a BiRNN or a Stacked, got {type(rnn).__name__}")
+IGNORE = -1   # target id of the positions past a sequence's end (set here, never by the user)
 
 
-def _final(layer, states):
-    """A layer's final state from what it returned as states (a BiRNN: the pair (s^f_n, s^b_1))."""
-    if isinstance(layer, BiRNN):
-        return states[0][-1], states[1][-1]
-    return states[-1]
-
-
-def top_layer(rnn):
-    """The layer whose outputs are the network's: the top layer of a Stacked."""
-    return rnn.layers[-1] if isinstance(rnn, Stacked) else rnn
-
-
-def summary_state(rnn, final):
-    """The top layer's final state as one state (a BiRNN's [s^f_n ; s^b_1], part by part)."""
-    top = top_layer(rnn)
-    if isinstance(rnn, Stacked):
-        final = final[-1]
-    if not isinstance(top, BiRNN):
-        return final
-    forward, backward = final
-    if isinstance(forward, tuple):
-        return tuple(concat([f, b], axis=1) for f, b in zip(forward, backward))
-    return concat([forward, backward], axis=1)
+# ---- running any RNN: a cell, a BiRNN or a Stacked share one runner protocol --------------------
+def check_rnn(rnn, where):
+    """``rnn`` if it is a cell, a BiRNN or a Stacked (what the patterns can run)."""
+    if not isinstance(rnn, (RNNCell, BiRNN, Stacked)):
+        raise TypeError(f"{where}: expected an RNN cell, a BiRNN or a Stacked, got "
+                        f"{type(rnn).__name__}")
+    return rnn
 
 
 def run_rnn(rnn, xs, state=None, labels=None, lengths=None):
     """``(ys, final state)`` of a cell, BiRNN or Stacked (a Stacked: the list of its layers'
     final states, which is also what it takes as ``state``)."""
-    if isinstance(rnn, RNNCell):
-        ys, states = unroll(rnn, xs, state=state, labels=labels, lengths=lengths)
-    elif isinstance(rnn, BiRNN):
-        ys, states = rnn(xs, labels=labels, lengths=lengths, state=state)
-    else:
-        ys, states = rnn(xs, state=state, labels=labels, lengths=lengths)
-        return ys, [_final(layer, s) for layer, s in zip(rnn.layers, states)]
-    return ys, _final(rnn, states)
+    ys, states = rnn.run(xs, state, labels, lengths)
+    return ys, rnn.final(states)
 
 
 # ---- checking what the user passes ----------------------------------------------------------
-def check_ids(ids, where, what="ids"):
-    """Integer ids as a NumPy array [T, B] (a 1-D sequence is one sequence, B = 1)."""
+def whole_numbers(values, where, what, kind="token"):
+    """``values`` as an int64 NumPy array: the one rule for ids everywhere (token ids, class
+    ids): integers, or floats that are whole numbers (1.0); 1.9, NaN, text or bools are refused
+    with an error naming ``what``."""
     try:
-        array = ids.numpy() if isinstance(ids, Tensor) else numpy.asarray(ids)
+        array = values.numpy() if isinstance(values, Tensor) else numpy.asarray(values)
     except ValueError:
         raise ShapeError(f"{where}: {what} must be a rectangular [T, B] array; pad sequences of "
                          "different lengths with tr.data.pad_batch") from None
-    if array.dtype.kind == "f" and array.size and numpy.all(array == numpy.round(array)):
+    if array.dtype.kind == "f" and array.size:
+        bad = numpy.flatnonzero(~numpy.isfinite(array) | (array != numpy.round(array)))
+        if bad.size:
+            index = numpy.unravel_index(bad[0], array.shape)
+            at = "".join(f"[{int(i)}]" for i in index)
+            raise TypeError(f"{where}: {what} must be integer {kind} ids, got "
+                            f"{float(array[index])!r} at {what}{at} (not a whole number)")
         array = array.astype(numpy.int64)
     if array.size and array.dtype.kind not in "iu":
-        raise TypeError(f"{where}: {what} must be integer token ids, got dtype {array.dtype}")
+        raise TypeError(f"{where}: {what} must be integer {kind} ids, got dtype {array.dtype}")
+    return array.astype(numpy.int64, copy=False)
+
+
+def check_ids(ids, where, what="ids", kind="token"):
+    """Integer ids as a NumPy array [T, B] (a 1-D sequence is one sequence, B = 1)."""
+    array = whole_numbers(ids, where, what, kind)
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2:
@@ -86,7 +65,22 @@ def check_ids(ids, where, what="ids"):
         raise ValueError(f"{where}: empty sequence: {what} has no time steps (shape {array.shape})")
     if array.shape[1] == 0:
         raise ValueError(f"{where}: {what} has an empty batch (shape {array.shape})")
-    return array.astype(numpy.int64, copy=False)
+    return array
+
+
+def check_classes(array, num_classes, where, what="targets", real=None):
+    """Raise unless every class id of ``array`` (where ``real``, a boolean mask, is True) lies in
+    0..num_classes-1; padding is what ``lengths`` says, never a special id such as -1."""
+    bad = (array < 0) | (array >= num_classes)
+    if real is not None:
+        bad &= real
+    if bad.any():
+        index = tuple(int(i) for i in numpy.argwhere(bad)[0])
+        at = f"[{', '.join(map(str, index))}]" if index else ""
+        raise ValueError(f"{where}: {what}{at} = {int(array[index])} is not a class id: each "
+                         f"must lie in 0..{num_classes - 1} ({num_classes} classes); mark "
+                         "padding with lengths=, not with a special id")
+    return array
 
 
 def check_lengths(lengths, T, B, where, what="lengths"):
@@ -110,14 +104,17 @@ def check_lengths(lengths, T, B, where, what="lengths"):
     return array.astype(numpy.int64)
 
 
-def masked_targets(targets, lengths, shape, where):
-    """Targets [T, B] with the positions past each sequence's end set to IGNORE."""
-    targets = check_ids(targets, where, "targets")
+def masked_targets(targets, lengths, shape, num_classes, where):
+    """Targets [T, B], checked at the real positions, with those past each sequence's end set to
+    IGNORE."""
+    targets = check_ids(targets, where, "targets", "class")
     if targets.shape != shape:
         raise ShapeError(f"{where}: targets have shape {targets.shape} but the inputs have "
                          f"shape {shape}")
-    if lengths is not None:
-        targets = numpy.where(numpy.arange(shape[0])[:, None] < lengths[None, :], targets, IGNORE)
+    real = None if lengths is None else numpy.arange(shape[0])[:, None] < lengths[None, :]
+    check_classes(targets, num_classes, where, "targets", real)
+    if real is not None:
+        targets = numpy.where(real, targets, IGNORE)
     return targets
 
 
@@ -135,9 +132,8 @@ class PatternBase(Module):
     """An RNN with an input Embedding (or vector inputs when ``vocab_size`` is None)."""
 
     def _setup(self, rnn, vocab_size):
-        first = _first_cell(rnn)
-        self.rnn = rnn
-        self.dtype, self.device = first.dtype, first.device
+        self.rnn = check_rnn(rnn, type(self).__name__)
+        self.dtype, self.device = rnn.dtype, rnn.device
         self.input_size = rnn.input_size
         self.embedding = None if vocab_size is None else Embedding(
             vocab_size, self.input_size, dtype=self.dtype, device=self.device)
@@ -175,21 +171,21 @@ class PatternBase(Module):
         valid = targets != IGNORE
         total = int(valid.sum())
         terms = []
-        with scope("loss", kind="loss"):
+        with scope("loss", kind="loss") as outer:
             for t, (z, label) in enumerate(zip(logits, labels), start=1):
                 n_t = int(valid[t - 1].sum())
                 if n_t == 0:
                     continue
-                with scope(f"t={t}", t=t, label=label, position=t):
+                with scope(f"t={t}", t=t, label=label, position=t) as step:
                     term = cross_entropy(z, targets[t - 1], ignore_index=IGNORE)
                     if n_t != total:
                         term = term * (n_t / total)
                     term.name = "L_t"
+                    step.declare("loss", (term,))
                     terms.append(term)
-            if not terms:
-                raise ValueError("loss: every target position is padding (-1): nothing to score")
             loss = terms[0] if len(terms) == 1 else stack(terms).sum()
             loss.name = "L"
+            outer.declare("loss", (loss,))
         return loss
 
 

@@ -12,18 +12,19 @@ The ``rnn`` of a pattern is a cell (``ElmanCell``, ``LSTMCell``, ``GRUCell``), a
 are listed in docs/scopes_patterns.md (per step: ``embed/t=k``, ``output/t=k``,
 ``loss/t=k``; the total loss: ``loss``).
 """
+import numbers
+
 import numpy
 
 from ..errors import ShapeError
-from ..functional import concat, cross_entropy, stack
+from ..functional import cross_entropy
 from ..nn import Module
 from ..state import no_grad, scope
-from ..tensor import Tensor
 from .base import RNNCell
-from .pattern_parts import (IGNORE, PatternBase, check_ids, check_labels, check_lengths,
-                            masked_targets, output_layer, per_step_logits, run_rnn,
-                            summary_state, top_layer)
-from .stacking import BiRNN
+from .pattern_parts import (IGNORE, PatternBase, check_classes, check_ids, check_labels,
+                            check_lengths, check_rnn, masked_targets, output_layer,
+                            per_step_logits, run_rnn, whole_numbers)
+from .unroll import parts_of
 
 
 class Acceptor(PatternBase):
@@ -37,6 +38,7 @@ class Acceptor(PatternBase):
 
     def __init__(self, rnn, num_classes, vocab_size=None):
         self._setup(rnn, vocab_size)
+        self.num_classes = num_classes
         self.output = output_layer(rnn.output_size, num_classes, self.dtype, self.device)
 
     def forward(self, inputs, lengths=None, labels=None):
@@ -47,11 +49,7 @@ class Acceptor(PatternBase):
         labels = check_labels(labels, T, where)
         ys, _ = run_rnn(self.rnn, self._embed(inputs, labels), labels=labels, lengths=lengths)
         with scope("output", kind="output"):
-            last = ys[-1] if lengths is None or (lengths == T).all() else \
-                stack(ys)[lengths - 1, numpy.arange(B)]
-            if isinstance(top_layer(self.rnn), BiRNN):
-                split_at = top_layer(self.rnn).forward_cell.output_size
-                last = concat([last[:, :split_at], ys[0][:, split_at:]], axis=1)
+            last = self.rnn.last_output(ys, lengths)
             if last is not ys[-1]:  # a node of our own (y_T itself keeps the cell's name)
                 last.name = "y_n"
             z = self.output(last)
@@ -59,15 +57,19 @@ class Acceptor(PatternBase):
         return z
 
     def loss(self, inputs, targets, lengths=None, labels=None):
-        """L = CE(z, targets), the mean over the batch; ``targets`` are class ids ``[B]``."""
+        """L = CE(z, targets), the mean over the batch; ``targets`` are class ids ``[B]`` in
+        0..num_classes-1 (whole-number floats such as 1.0 are accepted, 1.9 is an error)."""
+        where = f"{type(self).__name__}.loss"
         z = self.forward(inputs, lengths, labels)
-        targets = numpy.asarray(targets.numpy() if isinstance(targets, Tensor) else targets)
+        targets = whole_numbers(targets, where, "targets", "class")
         if targets.shape != (z.shape[0],):
-            raise ShapeError(f"{type(self).__name__}.loss: targets have shape {targets.shape} but "
+            raise ShapeError(f"{where}: targets have shape {targets.shape} but "
                              f"the batch has {z.shape[0]} sequences: expected ({z.shape[0]},)")
-        with scope("loss", kind="loss"):
-            loss = cross_entropy(z, targets.astype(numpy.int64))
+        check_classes(targets, self.num_classes, where)
+        with scope("loss", kind="loss") as outer:
+            loss = cross_entropy(z, targets)
             loss.name = "L"
+            outer.declare("loss", (loss,))
         return loss
 
     def predict(self, inputs, lengths=None):
@@ -85,6 +87,7 @@ class Transducer(PatternBase):
 
     def __init__(self, rnn, num_tags, vocab_size=None):
         self._setup(rnn, vocab_size)
+        self.num_tags = num_tags
         self.output = output_layer(rnn.output_size, num_tags, self.dtype, self.device)
 
     def run(self, inputs, lengths=None, state=None, labels=None):
@@ -103,13 +106,14 @@ class Transducer(PatternBase):
         return self.run(inputs, lengths, state, labels)[0]
 
     def loss(self, inputs, targets, lengths=None, state=None, labels=None, return_state=False):
-        """L = mean over the real positions of CE(z_t, targets_t); ``targets`` ``[T, B]``
-        (positions past ``lengths`` are ignored). ``return_state=True`` gives ``(L, s_n)``."""
+        """L = mean over the real positions of CE(z_t, targets_t); ``targets`` ``[T, B]`` are tag
+        ids in 0..num_tags-1 (positions past ``lengths`` are ignored: padding is said by
+        ``lengths``, never by a special id). ``return_state=True`` gives ``(L, s_n)``."""
         where = f"{type(self).__name__}.loss"
         logits, final = self.run(inputs, lengths, state, labels)
         T, B = len(logits), logits[0].shape[0]
         lengths = check_lengths(lengths, T, B, where)
-        targets = masked_targets(targets, lengths, (T, B), where)
+        targets = masked_targets(targets, lengths, (T, B), self.num_tags, where)
         loss = self._step_loss(logits, targets, check_labels(labels, T, where))
         return (loss, final) if return_state else loss
 
@@ -131,16 +135,15 @@ class EncoderDecoder(Module):
     ``BiRNN`` (its final state is [s^f_n ; s^b_1], part by part) or a ``Stacked`` (its top layer's
     final state); ``decoder`` a cell whose state has the same shape. Training uses teacher
     forcing: the decoder reads the true previous token. Scopes: ``encoder/...`` and
-    ``decoder/...`` around each side's embedding, cells and output layer; the loss as in
-    ``Transducer`` (``loss/t=k``, ``loss``).
+    ``decoder/...`` (attr ``part="encoder"``/``"decoder"``) around each side's embedding, cells
+    and output layer; the loss as in ``Transducer`` (``loss/t=k``, ``loss``).
     """
 
     def __init__(self, encoder, decoder, src_vocab_size, tgt_vocab_size):
         if not isinstance(decoder, RNNCell):
             raise TypeError(f"EncoderDecoder: the decoder must be a cell, got "
                             f"{type(decoder).__name__}")
-        top = top_layer(encoder)
-        parts = [top.forward_cell, top.backward_cell] if isinstance(top, BiRNN) else [top]
+        parts = check_rnn(encoder, "EncoderDecoder").top_cells
         if any(p.state_parts != decoder.state_parts for p in parts) or \
                 sum(p.hidden_size for p in parts) != decoder.hidden_size:
             raise ShapeError(f"EncoderDecoder: the encoder's final state "
@@ -150,41 +153,47 @@ class EncoderDecoder(Module):
         self.encoder._setup(encoder, src_vocab_size)
         self.decoder = PatternBase()
         self.decoder._setup(decoder, tgt_vocab_size)
+        self.tgt_vocab_size = tgt_vocab_size
         self.output = output_layer(decoder.output_size, tgt_vocab_size, decoder.dtype,
                                    decoder.device)
 
     def encode(self, src, src_lengths=None, labels=None):
-        """s_n of the encoder: the decoder's initial state."""
+        """s_n of the encoder: the decoder's initial state (``labels`` name the source steps)."""
         where = f"{type(self).__name__}.encode"
         ids, (T, B) = self.encoder._inputs(src, where)
         lengths = check_lengths(src_lengths, T, B, where, "src_lengths")
         labels = check_labels(labels, T, where)
-        with scope("encoder", kind="encoder"):
+        with scope("encoder", kind="encoder", part="encoder"):
             _, final = run_rnn(self.encoder.rnn, self.encoder._embed(ids, labels), labels=labels,
                                lengths=lengths)
-            return summary_state(self.encoder.rnn, final)
+            return self.encoder.rnn.summary(final)
 
-    def forward(self, src, tgt_in, src_lengths=None, tgt_lengths=None, labels=None):
+    def forward(self, src, tgt_in, src_lengths=None, tgt_lengths=None, labels=None,
+                src_labels=None):
         """Teacher forcing: the decoder reads ``tgt_in`` ``[T', B]`` from the encoder's s_n;
-        returns T' logits z_t ``[B, tgt_vocab_size]``."""
+        returns T' logits z_t ``[B, tgt_vocab_size]``. ``labels`` name the decoder's steps,
+        ``src_labels`` the encoder's."""
         where = type(self).__name__
-        state = self.encode(src, src_lengths)
+        state = self.encode(src, src_lengths, src_labels)
         ids, (T, B) = self.decoder._inputs(tgt_in, where)
-        batch = (state[0] if isinstance(state, tuple) else state).shape[0]
+        batch = parts_of(state)[0].shape[0]
         if B != batch:
             raise ShapeError(f"{where}: mismatched batch sizes: src has {batch} sequences, the "
                              f"target {B}")
         lengths = check_lengths(tgt_lengths, T, B, where, "tgt_lengths")
         labels = check_labels(labels, T, where)
-        with scope("decoder", kind="decoder"):
+        with scope("decoder", kind="decoder", part="decoder"):
             ys, _ = run_rnn(self.decoder.rnn, self.decoder._embed(ids, labels), state=state,
                             labels=labels, lengths=lengths)
             return per_step_logits(self.output, ys, labels)
 
-    def loss(self, src, tgt, src_lengths=None, tgt_lengths=None):
+    def loss(self, src, tgt, src_lengths=None, tgt_lengths=None, src_labels=None,
+             tgt_labels=None):
         """``tgt`` ``[T', B]`` holds each target sequence from its start token to its end token
         (``tgt_lengths`` counts both). The decoder reads tgt[:-1] and is scored on predicting
-        tgt[1:]: L = mean over the real positions of CE(z_t, tgt_{t+1})."""
+        tgt[1:]: L = mean over the real positions of CE(z_t, tgt_{t+1}). ``src_labels`` name
+        the encoder's steps (e.g. the source words); ``tgt_labels``, one per token of ``tgt``,
+        name the decoder step that reads that token and its loss term."""
         where = f"{type(self).__name__}.loss"
         tgt = check_ids(tgt, where, "tgt")
         T, B = tgt.shape
@@ -196,22 +205,29 @@ class EncoderDecoder(Module):
             raise ValueError(f"{where}: every tgt_lengths must be at least 2 (start and end "
                              "token), "
                              f"got {lengths.tolist()}")
+        labels = check_labels(tgt_labels, T, where)[:-1]
         in_lengths = None if lengths is None else lengths - 1
-        logits = self.forward(src, tgt[:-1], src_lengths, in_lengths)
-        targets = masked_targets(tgt[1:], in_lengths, (T - 1, B), where)
-        return self.decoder._step_loss(logits, targets, [None] * (T - 1))
+        logits = self.forward(src, tgt[:-1], src_lengths, in_lengths, labels, src_labels)
+        targets = masked_targets(tgt[1:], in_lengths, (T - 1, B), self.tgt_vocab_size, where)
+        return self.decoder._step_loss(logits, targets, labels)
 
     def generate(self, src, max_len, end_token, start_token, src_lengths=None):
         """Greedy decoding: from s_n and the start token, feed back the most likely token until
         ``end_token`` or ``max_len`` tokens. Returns B lists of ids, without start and end token."""
-        if max_len < 1:
-            raise ValueError(f"{type(self).__name__}.generate: max_len must be at least 1, "
-                             f"got {max_len}")
+        where = f"{type(self).__name__}.generate"
+        if not isinstance(max_len, numbers.Integral) or isinstance(max_len, bool) or max_len < 1:
+            raise ValueError(f"{where}: max_len must be a positive int (the most tokens to "
+                             f"generate), got {max_len!r}")
+        for what, token in (("start_token", start_token), ("end_token", end_token)):
+            if whole_numbers(token, where, what).ndim:
+                raise ValueError(f"{where}: {what} must be one token id, got {token!r}")
+        check_classes(whole_numbers(start_token, where, "start_token"), self.tgt_vocab_size,
+                      where, "start_token")
         cell = self.decoder.rnn
         with no_grad():
             state = self.encode(src, src_lengths)
-            B = (state[0] if isinstance(state, tuple) else state).shape[0]
-            token = numpy.full(B, start_token, dtype=numpy.int64)
+            B = parts_of(state)[0].shape[0]
+            token = numpy.full(B, int(start_token), dtype=numpy.int64)
             out, done = [[] for _ in range(B)], numpy.zeros(B, dtype=bool)
             for _ in range(max_len):
                 state, y = cell(state, self.decoder.embedding(token))

@@ -12,7 +12,7 @@ from ..nn import Module, assign_all, check_state
 from ..state import scope
 from ..tensor import Tensor
 from .base import TORCH_KEYS, RNNCell
-from .unroll import _check_inputs, unroll
+from .unroll import _check_inputs, last_steps, unroll
 
 
 class BiRNN(Module):
@@ -25,10 +25,13 @@ class BiRNN(Module):
     reversed within its own length: the backward cell starts at that sequence's last real word,
     never at the padding.
 
-    ``bi(xs, labels=None, lengths=None, state=None)`` returns ``(ys, (forward_states,
-    backward_states))``; ``state`` is an optional pair of initial states. Scopes:
-    ``birnn`` > ``forward``/``backward`` (attr ``direction``) > the cells' scopes (see
-    ``unroll``); the backward steps' ``label``/``position`` name the word each step reads.
+    ``bi(xs, state=None, labels=None, lengths=None)`` (the argument order of ``unroll``; before
+    it was ``(xs, labels, lengths, state)``, the keywords are unchanged) returns ``(ys,
+    (forward_states, backward_states))``; ``state`` is an optional pair of initial states. Both
+    directions read the same x_t tensors. Scopes: ``birnn`` > ``forward``/``backward`` (attr
+    ``direction``) > the cells' scopes (see ``unroll``); the backward steps' ``label``/
+    ``position`` name the word each step reads; y_t is made in ``birnn > concat{t}``, which
+    declares it as its ``"y"`` role.
     """
     kind = "birnn"
 
@@ -49,14 +52,19 @@ class BiRNN(Module):
     def output_size(self):
         return self.forward_cell.output_size + self.backward_cell.output_size
 
-    def forward(self, xs, labels=None, lengths=None, state=None):
+    dtype = property(lambda self: self.forward_cell.dtype)
+    device = property(lambda self: self.forward_cell.device)
+
+    def forward(self, xs, state=None, labels=None, lengths=None):
         steps, batch = _check_inputs(self.forward_cell, xs)
         T = len(steps)
         labels = None if labels is None else list(labels)
         if state is not None and (not isinstance(state, (tuple, list)) or len(state) != 2):
-            raise ValueError("BiRNN: state must be a pair (forward s_0, backward s_0)")
+            raise ValueError("BiRNN: state must be a pair (forward s_0, backward s_0) or None, "
+                             f"got {type(state).__name__}")
         state_f, state_b = (None, None) if state is None else state
         with scope("birnn", kind="birnn"):
+            xs, steps = _shared_inputs(self.forward_cell, xs, steps)
             with scope("forward", direction="forward"):
                 ys_f, states_f = unroll(self.forward_cell, xs, state_f, labels, lengths)
             with scope("backward", direction="backward"):
@@ -73,12 +81,37 @@ class BiRNN(Module):
                         back = stack(ys_b)[order, numpy.arange(batch)]  # back to word order
             ys = []
             for t in range(1, T + 1):
-                with scope("concat", t=t, label=None if labels is None else labels[t - 1]):
+                with scope("concat", t=t, label=None if labels is None else labels[t - 1]) as step:
                     y_b = ys_b[T - t] if lengths is None else back[t - 1]
                     y = concat([ys_f[t - 1], y_b], axis=-1)
                     y.name = "y"
+                    step.declare("y", (y,))
                     ys.append(y)
         return ys, (states_f, states_b)
+
+    # ---- the runner protocol (see RNNCell.run) ----------------------------------------------
+    def run(self, xs, state=None, labels=None, lengths=None):
+        return self.forward(xs, state, labels, lengths)
+
+    def final(self, states):
+        """(s^f_T, s^b_T): each direction's state after reading the whole sequence."""
+        return states[0][-1], states[1][-1]
+
+    def summary(self, final):
+        """The final state as one state: [s^f_n ; s^b_1], part by part."""
+        forward, backward = final
+        if isinstance(forward, tuple):
+            return tuple(concat([f, b], axis=1) for f, b in zip(forward, backward))
+        return concat([forward, backward], axis=1)
+
+    def last_output(self, ys, lengths=None):
+        """[y^f_n ; y^b_1]: both directions after reading the whole sequence."""
+        split_at = self.forward_cell.output_size
+        return concat([last_steps(ys, lengths)[:, :split_at], ys[0][:, split_at:]], axis=1)
+
+    @property
+    def top_cells(self):
+        return [self.forward_cell, self.backward_cell]
 
     def _torch_cells(self, layer=0):
         return [(f"_l{layer}", self.forward_cell), (f"_l{layer}_reverse", self.backward_cell)]
@@ -101,8 +134,8 @@ class Stacked(Module):
     and the network's outputs are the top layer's. A layer is an ``RNNCell`` or a ``BiRNN``.
     ``stacked(xs, state=None, labels=None, lengths=None)`` returns ``(ys, states)`` with
     ``states[k]`` what layer k+1's ``unroll`` (or BiRNN) returned as its states; ``state`` is an
-    optional list of initial states, one per layer. Scopes: ``stacked`` > ``layer=k`` (attr
-    ``layer``, k from 1) > the layer's scopes.
+    optional list of initial states, one per layer (None for zeros). Scopes: ``stacked`` >
+    ``layer=k`` (attr ``layer``, k from 1) > the layer's scopes.
     """
     kind = "stacked"
 
@@ -127,28 +160,47 @@ class Stacked(Module):
     def output_size(self):
         return self.layers[-1].output_size
 
+    dtype = property(lambda self: self.layers[0].dtype)
+    device = property(lambda self: self.layers[0].device)
+
     def forward(self, xs, state=None, labels=None, lengths=None):
-        if state is not None and len(state) != len(self.layers):
-            raise ValueError(f"Stacked: got {len(state)} initial states for {len(self.layers)} "
-                             "layers")
+        n = len(self.layers)
+        if state is not None and (not isinstance(state, (list, tuple)) or len(state) != n):
+            got = (f"{len(state)} entries" if isinstance(state, (list, tuple))
+                   else f"a {type(state).__name__}")
+            raise ValueError(f"Stacked: state must be a list of {n} per-layer initial states "
+                             f"(one for each of the {n} layer(s); None for zeros), got {got}")
         labels = None if labels is None else list(labels)
         all_states = []
         with scope("stacked", kind="stacked"):
             for k, layer in enumerate(self.layers, start=1):
                 s0 = None if state is None else state[k - 1]
                 with scope(f"layer={k}", layer=k):
-                    if isinstance(layer, BiRNN):
-                        xs, states = layer(xs, labels=labels, lengths=lengths, state=s0)
-                    else:
-                        xs, states = unroll(layer, xs, s0, labels, lengths)
+                    xs, states = layer.run(xs, s0, labels, lengths)
                 all_states.append(states)
         return xs, all_states
 
+    # ---- the runner protocol (see RNNCell.run) ----------------------------------------------
+    def run(self, xs, state=None, labels=None, lengths=None):
+        return self.forward(xs, state, labels, lengths)
+
+    def final(self, states):
+        """Every layer's final state (a list, one per layer: what ``state=`` takes)."""
+        return [layer.final(s) for layer, s in zip(self.layers, states)]
+
+    def summary(self, final):
+        """The top layer's final state as one state."""
+        return self.layers[-1].summary(final[-1])
+
+    def last_output(self, ys, lengths=None):
+        return self.layers[-1].last_output(ys, lengths)
+
+    @property
+    def top_cells(self):
+        return self.layers[-1].top_cells
+
     def _torch_cells(self):
-        cells = []
-        for k, layer in enumerate(self.layers):
-            cells += layer._torch_cells(k) if isinstance(layer, BiRNN) else [(f"_l{k}", layer)]
-        return cells
+        return [pair for k, layer in enumerate(self.layers) for pair in layer._torch_cells(k)]
 
     def load_torch_state_dict(self, state_dict):
         """Take a ``torch.nn.RNN/LSTM/GRU(num_layers=len(layers), bidirectional=...)`` state
@@ -158,6 +210,16 @@ class Stacked(Module):
     def torch_state_dict(self, grad=False):
         """The weights (or with ``grad=True`` their gradients) under PyTorch's keys."""
         return _export(self._torch_cells(), grad)
+
+
+def _shared_inputs(cell, xs, steps):
+    """``(xs, steps)`` with every x_t a Tensor that both directions read (arrays become leaves
+    ``"x"`` once, not once per direction); a [T, B, I] tensor that requires grad stays whole."""
+    if isinstance(xs, Tensor) and xs.requires_grad:
+        return xs, steps
+    tensors = [x if isinstance(x, Tensor) else Tensor(x, name="x", dtype=cell.dtype,
+                                                      device=cell.device) for x in steps]
+    return tensors, tensors
 
 
 def _reversal(T, batch, lengths):

@@ -13,10 +13,16 @@ tensors. Scopes tell renderers and the debugger which node belongs to which step
 
 t counts from 1; ``label`` is ``labels[t-1]`` (e.g. the word) or None; ``position`` is the
 index of the word the step reads (t, except in BiRNN's backward direction).
+
+Each step scope also declares its roles (``Scope.role``): ``"x"`` (x_t), ``"state_in"`` (the
+parts of s_{t-1}), ``"state"`` (the parts of s_t), ``"y"`` (y_t) and, in a padded batch,
+``"mask"``; scope ``t=0`` declares ``"state"`` (s_0). Drawings and the debugger find the
+recurrence from these, whatever the cell names its tensors.
 """
 import numpy
 
 from ..errors import ShapeError
+from ..functional import stack
 from ..state import scope
 from ..tensor import Tensor, collector_paused
 
@@ -29,8 +35,9 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
 
     - ``xs``: a list of T tensors (or arrays) ``[batch, input_size]``, or one tensor/array
       ``[T, batch, input_size]``. Arrays become constant tensors of the cell's dtype.
-    - ``state``: s_0 (a tensor ``[batch, hidden_size]``, or the tuple ``(c, h)`` for an LSTM);
-      default ``cell.initial_state(batch)`` (zeros), created inside scope ``"t=0"``.
+    - ``state``: s_0, a tensor or array-like ``[batch, hidden_size]`` (for a cell whose state has
+      several parts, a tuple of them, e.g. ``(c, h)`` for an LSTM); default
+      ``cell.initial_state(batch)`` (zeros), created inside scope ``"t=0"``.
     - ``labels``: T labels (the words), stored as the ``label`` attribute of each step's scope.
     - ``lengths``: for a padded batch, each sequence's true length (1..T). From the step after
       its end, a sequence's output y_t is masked to zeros and its state is carried unchanged,
@@ -53,27 +60,55 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
     positions = range(1, T + 1) if positions is None else list(positions)
     masks = None if lengths is None else _masks(lengths, T, batch)
     with scope(cell.kind, kind=cell.kind), collector_paused():
-        with scope("t=0", t=0, label=None, position=0):
+        with scope("t=0", t=0, label=None, position=0) as step:
             state = cell.initial_state(batch) if state is None else _check_state(cell, state, batch)
+            step.declare("state", parts_of(state))
         states, ys = [state], []
         for t in range(1, T + 1):
             with scope(f"t={t}", t=t, label=None if labels is None else labels[t - 1],
-                       position=positions[t - 1]):
+                       position=positions[t - 1]) as step:
                 x = steps[t - 1]
                 if not isinstance(x, Tensor):
                     x = x() if callable(x) else Tensor(x, name="x", dtype=cell.dtype,
                                                        device=cell.device)
-                new = cell.R(state, x)
-                y = cell.O(new)
+                new = _checked(cell, "R", cell.R(state, x))
+                y = _checked(cell, "O", cell.O(new))
                 if masks is not None and masks[t - 1] is not None:
                     m = Tensor(masks[t - 1], name="mask", dtype=cell.dtype, device=cell.device)
                     new = _carry(m, new, state)
                     y = y * m
                     y.name = "y"
+                    step.declare("mask", (m,))
+                step.declare("x", (x,))
+                step.declare("state_in", parts_of(state))
+                step.declare("state", parts_of(new))
+                step.declare("y", (y,))
                 state = new
             states.append(state)
             ys.append(y)
     return ys, states
+
+
+def parts_of(state):
+    """The parts of a state: ``(s,)``, or ``(c, h)`` for a composite one."""
+    return tuple(state) if isinstance(state, (tuple, list)) else (state,)
+
+
+def _checked(cell, fn, value):
+    """What ``cell.R``/``cell.O`` returned, if it is a Tensor or a tuple of Tensors."""
+    if all(isinstance(p, Tensor) for p in parts_of(value)) and parts_of(value):
+        return value
+    raise TypeError(f"{type(cell).__name__}.{fn} must return a Tensor (or, for a state of several "
+                    f"parts, a tuple of Tensors), got {type(value).__name__}")
+
+
+def last_steps(ys, lengths=None):
+    """y_n of each sequence: y_T, or in a padded batch the output at its own last step."""
+    T = len(ys)
+    if lengths is None or (numpy.asarray(lengths) == T).all():
+        return ys[-1]
+    lengths = numpy.asarray(lengths)
+    return stack(ys)[lengths - 1, numpy.arange(len(lengths))]
 
 
 def _carry(m, new, old):
@@ -127,20 +162,44 @@ def _check_inputs(cell, xs):
 def _check_state(cell, state, batch):
     """The given s_0 as tensors of the cell's dtype, after checking its parts and shapes."""
     name = f"unroll ({type(cell).__name__})"
-    parts = tuple(state) if isinstance(state, (tuple, list)) else (state,)
-    if len(parts) != cell.state_parts:
-        raise ValueError(f"{name}: the state must be {cell.state_parts} tensor(s) "
-                         f"{'(c, h)' if cell.state_parts == 2 else ''}, got {len(parts)}")
+    parts = split_state(state, name)
+    n, expected = cell.state_parts, (batch, cell.hidden_size)
+    if len(parts) != n:
+        want = ("one tensor or array" if n == 1 else
+                f"a tuple of {n} tensors (the parts of the state, e.g. (c, h) of an LSTMCell)")
+        raise ValueError(f"{name}: the initial state must be {want} of shape [batch, hidden_size]"
+                         f" = {list(expected)}; got {len(parts)} part{'s' if len(parts) != 1 else ''}")
     tensors = []
     for part in parts:
         if not isinstance(part, Tensor):
             part = Tensor(part, dtype=cell.dtype, device=cell.device)
-        if tuple(part.shape) != (batch, cell.hidden_size):
+        if tuple(part.shape) != expected:
             raise ShapeError(f"{name}: the initial state has shape {tuple(part.shape)} but x has "
                              f"batch size {batch} and hidden_size is {cell.hidden_size}: expected "
-                             f"{(batch, cell.hidden_size)}")
+                             f"{expected}")
         tensors.append(part)
-    return tuple(tensors) if cell.state_parts > 1 else tensors[0]
+    return tuple(tensors) if n > 1 else tensors[0]
+
+
+def split_state(state, name):
+    """A given state as a tuple of parts: a tuple is its parts; a tensor or array [B, H] (or a
+    nested list of numbers) is one part, an array [parts, B, H] several."""
+    if isinstance(state, tuple):
+        return state
+    if isinstance(state, Tensor):
+        return (state,)
+    if isinstance(state, list) and any(isinstance(p, Tensor) for p in state):
+        return tuple(state)
+    if not hasattr(state, "ndim"):
+        try:
+            state = numpy.asarray(state)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: the initial state must be a tensor or an array-like "
+                             f"[batch, hidden_size], got {type(state).__name__} ({exc})") from None
+        if state.dtype.kind not in "biuf":
+            raise ValueError(f"{name}: the initial state must hold numbers, got dtype "
+                             f"{state.dtype}")
+    return tuple(state) if state.ndim == 3 else (state,)
 
 
 def _masks(lengths, T, batch):

@@ -22,7 +22,7 @@ import numpy
 
 from . import backend
 from .autograd import topological_order
-from .debug.events import step_of
+from .state import step_of
 from .function import sum_to_shape
 from .gradcheck import perturbing
 from .tensor import Tensor

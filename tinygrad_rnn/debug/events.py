@@ -15,15 +15,7 @@ import heapq
 import math
 
 from ..autograd import BackwardHook, backpropagate, check_unchanged, topological_order
-
-
-def step_of(node):
-    """``(t, label)`` of the innermost scope with a ``t`` attribute (``unroll``'s step), or
-    ``(None, None)``."""
-    for s in reversed(node.scope):
-        if "t" in s.attrs:
-            return s.attrs["t"], s.attrs.get("label")
-    return None, None
+from ..state import step_of
 
 
 def forward_order(root):

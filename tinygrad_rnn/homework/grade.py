@@ -44,14 +44,17 @@ def check_jobs(jobs):
     return jobs
 
 
-def run_cases(cases, submission, sandbox, timeout, output_limit, jobs, on_done=None):
+def run_cases(cases, submission, sandbox, timeout, output_limit, jobs, on_done=None,
+              identities=None, cancel=None):
     """The outcome of every case on ``submission`` (tests run ``jobs`` at a time, each in its
-    own test process and as its own user). ``on_done(i, outcome)`` is called in test order.
-    An interruption (Ctrl-C, SIGTERM raised as an exception) stops every test process first."""
-    identities = queue.Queue()
-    for identity in sandbox.identities(jobs):
-        identities.put(identity)
-    cancel = threading.Event()
+    own test process and as its own user: one of ``identities``, by default the sandbox's
+    first ``jobs``). ``on_done(i, outcome)`` is called in test order. An interruption (Ctrl-C,
+    SIGTERM raised as an exception, ``cancel`` set) stops every test process first."""
+    free = queue.Queue()
+    for identity in identities or sandbox.identities(jobs):
+        free.put(identity)
+    identities = free
+    cancel = cancel or threading.Event()
 
     def one(case):
         identity = identities.get()
@@ -103,11 +106,15 @@ def secure(sandbox, paths, protect=False):
                             f"{runner.PACKAGE_DIR} ({problem}); install it where every user can "
                             "read it")
     if exposed:
-        lines = [f"{root} (e.g. {item})" if item != root else root for root, item in exposed[:5]]
-        raise HomeworkError("as root the submission runs as an unprivileged user, who could "
-                            f"reach: {', '.join(dict.fromkeys(lines))}. Make them private "
-                            "(chmod -R go-rwx PATH, go-w for the results' folder) or pass "
-                            "--protect, which does that")
+        first = {}
+        for root, item in exposed:
+            first.setdefault(root, item)
+        listed = "; ".join(root + (f" (e.g. {item})" if item != root else "")
+                           for root, item in first.items())
+        raise HomeworkError(f"the submission runs as an unprivileged user, who could reach "
+                            f"{listed}. Make the tests, solution and reference private and the "
+                            "results' folder unwritable (chmod -R go-rwx PATH; chmod go-w "
+                            "FOLDER), or pass --protect, which does that")
 
 
 def load_reference(cases, solution, reference, sandbox, timeout, jobs, output_limit=10000):
@@ -129,12 +136,13 @@ def load_reference(cases, solution, reference, sandbox, timeout, jobs, output_li
 def grade(submission, tests, timeout=10.0, output_limit=10000, progress=None, jobs=1,
           solution=None, reference=None, memory=DEFAULT_MEMORY, visibility="visible",
           stdout_visibility="hidden", protect=False, results_path=None, sandbox=None,
-          expected=None):
+          expected=None, identities=None, cancel=None):
     """Grade ``submission`` (a folder or one file) with every test found in ``tests``.
 
     ``progress(case, entry)`` is called for each test, in test order. ``jobs`` tests run at the
     same time. ``memory`` bytes of address space per test process. ``expected`` (already
-    loaded reference observations) is what ``grade_all`` passes to share one reference.
+    loaded reference observations), ``identities`` and ``cancel`` are what ``grade_all``
+    passes to share one reference and sandbox between submissions graded at the same time.
     """
     timeout, jobs = check_timeout(timeout), check_jobs(jobs)
     submission = Path(submission)
@@ -154,7 +162,7 @@ def grade(submission, tests, timeout=10.0, output_limit=10000, progress=None, jo
         if progress is not None:
             progress(cases[i], entries[-1])
 
-    run_cases(cases, submission, sandbox, timeout, output_limit, jobs, done)
+    run_cases(cases, submission, sandbox, timeout, output_limit, jobs, done, identities, cancel)
     extra = {"reference": expected is not None, "not_protected": sandbox.missing()}
     return build_results(cases, entries, time.monotonic() - start, visibility,
                          stdout_visibility, extra)

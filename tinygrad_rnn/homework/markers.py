@@ -111,8 +111,10 @@ def scan(lines, python=True, first_line=1):
             continue
         number = first_line + i
         alone = not lines[i][:column].strip()
-        if kind == "SUSPECT":
-            problems.append((number, f"{text.strip()!r} looks like a marker but is not one ({UNDERSTOOD})"))
+        if kind == "SUSPECT":  # after code, only otter's marker counts (prose is a comment)
+            if alone or _OTTER_NO_PROMPT.fullmatch(text.rstrip()):
+                problems.append((number, f"{text.strip()!r} looks like a marker but is not one "
+                                         f"({UNDERSTOOD})"))
         elif kind == "INLINE":
             if alone or not python:
                 if python:
@@ -190,7 +192,7 @@ def strip_lines(lines, first_line=1, python=True):
         for i in range(start, begin):
             out.append(_inline_solution(lines[i], inline[i]) if i in inline else lines[i])
         if kind == "SOLUTION":
-            ending = lines[begin][len(lines[begin].rstrip("\r\n")):] or "\n"
+            ending = lines[end][len(lines[end].rstrip("\r\n")):]  # none at a cell's end
             out.append(indent + (PLACEHOLDER if python else ANSWER_PLACEHOLDER) + ending)
         start = end + 1
     return out

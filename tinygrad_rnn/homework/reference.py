@@ -56,8 +56,15 @@ def build(cases, outcomes):
                                 "observations": outcome["observations"]}
     if problems:
         raise HomeworkError("the reference solution cannot be used:\n" + "\n".join(problems))
+    return document(cases, {name: entry["observations"] for name, entry in tests.items()})
+
+
+def document(cases, expected):
+    """The reference dict (what ``reference.json`` holds) of ``{test name: observations}``."""
     return {"format": FORMAT, "version": 1, "tinygrad_rnn": __version__,
-            "numpy": numpy.__version__, "tests": tests}
+            "numpy": numpy.__version__,
+            "tests": {c.name: {"source_sha256": c.source_hash, "observations": expected[c.name]}
+                      for c in cases}}
 
 
 def _valid_observation(obs):

@@ -204,6 +204,7 @@ class Sandbox:
         None), found by a process running as that user."""
         if identity is None:
             return [], None
+        paths = [(os.path.abspath(path), mode) for path, mode in paths]  # the probe runs in /
         listing = []
         for path, mode in paths:
             if mode == "write":

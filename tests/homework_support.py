@@ -78,3 +78,47 @@ def snapshot(*folders):
     """``{path: bytes}`` of every file below ``folders`` (to show they did not change)."""
     return {str(p): p.read_bytes() for folder in folders for p in sorted(Path(folder).rglob("*"))
             if p.is_file()}
+
+
+TINY_TESTS = '''
+import os
+
+from tinygrad_rnn.homework import observe
+import mod
+
+
+# points: 3
+def test_f():
+    """f doubles."""
+    observe("f(2)", mod.f(2))
+
+
+def test_leaves_a_file():
+    open("left_behind.txt", "w").write("x")
+    with open(mod.__file__, "w") as handle:   # the submission's own copy, not the original
+        handle.write("broken(")
+    observe("f(1)", mod.f(1))
+
+
+def test_sees_a_fresh_copy():
+    assert not os.path.exists("left_behind.txt"), "a file from an earlier test is still there"
+    observe("f(3)", mod.f(3))
+
+
+# BEGIN HIDDEN TESTS
+def test_hidden_f_of_ten():
+    # HIDDEN_SOURCE_TOKEN: a submission must never see this line
+    observe("f(10)", mod.f(10))
+# END HIDDEN TESTS
+'''
+
+TINY_SOLUTION = "def f(x):\n    return 2 * x\n"
+
+
+def tiny(root, submission=TINY_SOLUTION, tests=TINY_TESTS):
+    """``root/solution/mod.py``, ``root/tests/test_mod.py``, ``root/sub/mod.py``; returns root."""
+    for folder, name, text in (("solution", "mod.py", TINY_SOLUTION), ("tests", "test_mod.py", tests),
+                               ("sub", "mod.py", submission)):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / name).write_text(text)
+    return root

@@ -101,7 +101,8 @@ def validate(data, schema=SCHEMA, where="results"):
             problems += validate(item, schema["items"], f"{where}[{i}]")
     if schema is SCHEMA and isinstance(data, dict) and "score" not in data:
         tests = data.get("tests")
-        if not isinstance(tests, list) or not all(isinstance(t, dict) and "score" in t for t in tests):
+        if not isinstance(tests, list) or not tests or not all(isinstance(t, dict) and "score" in t
+                                                                for t in tests):
             problems.insert(0, f"{where}: missing 'score' (needed unless every test has one)")
     return problems
 

@@ -36,7 +36,8 @@ def example():
     for part in ("solution", "student", "tests"):
         shutil.copytree(HOMEWORK / part, root / part)
     cases = discover(root / "tests")
-    expected = load_reference(cases, root / "solution", None, Sandbox(), 60, 2)
+    with Sandbox() as sandbox:
+        expected = load_reference(cases, root / "solution", None, sandbox, 60, 2)
     (root / "reference.json").write_text(json.dumps(document(cases, expected)))
     return root
 

@@ -183,7 +183,7 @@ def _output_path(option, path):
     return out
 
 
-def _sandbox(memory, quiet=False):
+def _sandbox(memory):
     from ..homework.sandbox import Sandbox
     sandbox = Sandbox(memory)
     for line in sandbox.missing():
@@ -211,11 +211,12 @@ def _grade(args):
         if not args.quiet:
             print(summary_line(case, entry), flush=True)
 
-    results = grade(args.submission, args.tests, timeout=timeout, output_limit=args.output_limit,
-                    progress=progress, jobs=args.jobs, solution=args.solution,
-                    reference=args.reference, memory=memory, visibility=args.visibility,
-                    stdout_visibility=args.stdout_visibility, protect=args.protect,
-                    results_path=out, sandbox=sandbox)
+    with sandbox:
+        results = grade(args.submission, args.tests, timeout=timeout,
+                        output_limit=args.output_limit, progress=progress, jobs=args.jobs,
+                        solution=args.solution, reference=args.reference, memory=memory,
+                        visibility=args.visibility, stdout_visibility=args.stdout_visibility,
+                        protect=args.protect, results_path=out, sandbox=sandbox)
     print(summary(results))
     if out is not None:
         try:
@@ -231,11 +232,13 @@ def _grade_all(args):
 
     timeout, memory = _check_common(args)
     csv_path = _output_path("--csv", args.csv)
-    rows = grade_all(args.submissions, args.tests, csv_path, out=args.out, jobs=args.jobs,
-                     timeout=timeout, output_limit=args.output_limit, solution=args.solution,
-                     reference=args.reference, memory=memory, protect=args.protect,
-                     visibility=args.visibility, stdout_visibility=args.stdout_visibility,
-                     progress=not args.quiet, sandbox=_sandbox(memory))
+    with _sandbox(memory) as sandbox:
+        rows = grade_all(args.submissions, args.tests, csv_path, out=args.out, jobs=args.jobs,
+                         timeout=timeout, output_limit=args.output_limit,
+                         solution=args.solution, reference=args.reference, memory=memory,
+                         protect=args.protect, visibility=args.visibility,
+                         stdout_visibility=args.stdout_visibility, progress=not args.quiet,
+                         sandbox=sandbox)
     errors = sum(row["status"] != "graded" for row in rows)
     print(f"graded {len(rows) - errors} of {len(rows)} submissions; gradebook: {csv_path}")
     return 0
@@ -250,7 +253,8 @@ def _reference(args):
     timeout, memory = _check_common(args)
     out = _output_path("-o", args.output)
     cases = discover(args.tests)
-    expected = load_reference(cases, args.solution, None, _sandbox(memory), timeout, args.jobs)
+    with _sandbox(memory) as sandbox:
+        expected = load_reference(cases, args.solution, None, sandbox, timeout, args.jobs)
     atomic_write(out, (json.dumps(document(cases, expected)) + "\n").encode("utf-8"))
     print(f"wrote the observations of {len(cases)} tests on {args.solution} to {out}")
     return 0
@@ -261,10 +265,11 @@ def _autograder(args):
 
     timeout, memory = _check_common(args)
     out = _output_path("-o", args.output)
-    names = build_autograder(args.tests, out, solution=args.solution, reference=args.reference,
-                             timeout=timeout, memory=memory, jobs=args.jobs,
-                             visibility=args.visibility,
-                             stdout_visibility=args.stdout_visibility, sandbox=_sandbox(memory))
+    with _sandbox(memory) as sandbox:
+        names = build_autograder(args.tests, out, solution=args.solution,
+                                 reference=args.reference, timeout=timeout, memory=memory,
+                                 jobs=args.jobs, visibility=args.visibility,
+                                 stdout_visibility=args.stdout_visibility, sandbox=sandbox)
     print(f"wrote {out} ({len(names)} files): upload it as the autograder of a Gradescope "
           "programming assignment")
     return 0

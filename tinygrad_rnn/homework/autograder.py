@@ -28,10 +28,10 @@ from .. import __version__
 from ..files import atomic_write
 from .discover import discover
 from .errors import HomeworkError
-from .grade import check_jobs, check_timeout, load_reference
+from .grade import check_jobs, check_timeout, load_reference, owned
 from .reference import document
 from .runner import PACKAGE_DIR
-from .sandbox import DEFAULT_MEMORY, Sandbox
+from .sandbox import DEFAULT_MEMORY
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this as root for every submission: it grades /autograder/submission and
@@ -121,8 +121,8 @@ def build_autograder(tests, output, solution=None, reference=None, timeout=10.0,
                             "--reference)")
     tests = Path(tests)
     cases = discover(tests)
-    sandbox = sandbox or Sandbox(memory)
-    expected = load_reference(cases, solution, reference, sandbox, timeout, jobs)
+    with owned(sandbox, memory) as sandbox:
+        expected = load_reference(cases, solution, reference, sandbox, timeout, jobs)
     observations = document(cases, expected)
     test_files = [tests] if tests.is_file() else sorted({tests / c.file for c in cases})
     options = " ".join(shlex.quote(str(o)) for o in (

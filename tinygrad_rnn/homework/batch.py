@@ -20,8 +20,9 @@ from pathlib import Path
 from ..files import atomic_write
 from .discover import discover
 from .errors import HomeworkError
-from .grade import check_jobs, check_timeout, grade, load_reference, private_paths, secure
-from .sandbox import DEFAULT_MEMORY, Sandbox
+from .grade import (check_jobs, check_timeout, grade, load_reference, owned, private_paths,
+                    secure)
+from .sandbox import DEFAULT_MEMORY
 
 
 def _cell(value):
@@ -56,8 +57,15 @@ def grade_all(submissions, tests, csv_path, out=None, jobs=1, timeout=10.0, outp
     if not entries:
         raise HomeworkError(f"{submissions}: no submissions in it")
     cases = discover(tests)
+    with owned(sandbox, memory) as sandbox:
+        return _grade_all(entries, cases, tests, csv_path, out, jobs, timeout, output_limit,
+                          solution, reference, protect, visibility, stdout_visibility, progress,
+                          submissions, sandbox)
+
+
+def _grade_all(entries, cases, tests, csv_path, out, jobs, timeout, output_limit, solution,
+               reference, protect, visibility, stdout_visibility, progress, submissions, sandbox):
     maximum = sum(case.points for case in cases)
-    sandbox = sandbox or Sandbox(memory)
     out.mkdir(parents=True, exist_ok=True)
     secure(sandbox, private_paths(tests, solution, reference, csv_path, others=[submissions]) +
            [(out / "results.json", "write")], protect)

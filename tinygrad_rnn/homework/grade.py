@@ -11,7 +11,9 @@ As root, the test user must not be able to read ``tests``, ``solution`` and ``re
 write ``results_path``: that is checked before anything runs (``protect=True`` makes them
 private first), and results are returned only after every process of the submission is dead.
 """
+import contextlib
 import math
+import os
 import queue
 import threading
 import time
@@ -92,22 +94,21 @@ def private_paths(tests=None, solution=None, reference=None, results_path=None, 
 
 
 def secure(sandbox, paths, protect=False):
-    """As root: check that the test user can reach none of ``paths`` and can import
-    tinygrad_rnn; with ``protect`` make reachable paths private first."""
+    """As root: check that the test user can reach none of ``paths``; with ``protect`` make
+    reachable paths private first."""
     if not sandbox.root:
         return
     identity = sandbox.identities(1)[0]
-    exposed, problem = sandbox.check(paths, identity, runner.PACKAGE_DIR, runner.site_paths())
+    paths = [(Path(os.path.abspath(p)), mode) for p, mode in paths]
+    exposed = runner.probe(paths, sandbox, identity)
     if exposed and protect:
-        make_private([(p, mode) for p, mode in paths if str(p) in {root for root, _ in exposed}])
-        exposed, problem = sandbox.check(paths, identity, runner.PACKAGE_DIR, runner.site_paths())
-    if problem:
-        raise HomeworkError(f"the test user ({identity}) cannot import tinygrad_rnn from "
-                            f"{runner.PACKAGE_DIR} ({problem}); install it where every user can "
-                            "read it")
+        make_private([(p, mode) for p, mode in paths if any(
+            item == str(p) or item.startswith(str(p) + os.sep) for item in exposed)])
+        exposed = runner.probe(paths, sandbox, identity)
     if exposed:
         first = {}
-        for root, item in exposed:
+        for item in exposed:
+            root = next(str(p) for p, _ in paths if item == str(p) or item.startswith(str(p) + os.sep))
             first.setdefault(root, item)
         listed = "; ".join(root + (f" (e.g. {item})" if item != root else "")
                            for root, item in first.items())
@@ -149,28 +150,41 @@ def grade(submission, tests, timeout=10.0, output_limit=10000, progress=None, jo
     if not submission.exists():
         raise HomeworkError(f"{submission}: no such submission folder or file")
     cases = discover(tests)
-    sandbox = sandbox or Sandbox(memory)
-    if expected is None:
-        secure(sandbox, private_paths(tests, solution, reference, results_path), protect)
-        expected = load_reference(cases, solution, reference, sandbox, timeout, jobs, output_limit)
-    start = time.monotonic()
-    entries = []
+    with owned(sandbox, memory) as sandbox:
+        if expected is None:
+            secure(sandbox, private_paths(tests, solution, reference, results_path), protect)
+            expected = load_reference(cases, solution, reference, sandbox, timeout, jobs,
+                                      output_limit)
+        start = time.monotonic()
+        entries = []
 
-    def done(i, outcome):
-        entries.append(judge(cases[i], outcome, None if expected is None else
-                             expected[cases[i].name], output_limit))
-        if progress is not None:
-            progress(cases[i], entries[-1])
+        def done(i, outcome):
+            entries.append(judge(cases[i], outcome, None if expected is None else
+                                 expected[cases[i].name], output_limit))
+            if progress is not None:
+                progress(cases[i], entries[-1])
 
-    run_cases(cases, submission, sandbox, timeout, output_limit, jobs, done, identities, cancel)
-    extra = {"reference": expected is not None, "not_protected": sandbox.missing()}
+        run_cases(cases, submission, sandbox, timeout, output_limit, jobs, done, identities,
+                  cancel)
+        extra = {"reference": expected is not None, "not_protected": sandbox.missing()}
     return build_results(cases, entries, time.monotonic() - start, visibility,
                          stdout_visibility, extra)
+
+
+@contextlib.contextmanager
+def owned(sandbox, memory=DEFAULT_MEMORY):
+    """``sandbox``, or a new one that is closed (its fork server stopped) at the end."""
+    if sandbox is not None:
+        yield sandbox
+        return
+    with Sandbox(memory) as sandbox:
+        yield sandbox
 
 
 def run_test(case, submission, timeout=10.0, output_limit=10000):
     """Run one ``TestCase`` without a reference (its own assertions decide); returns
     ``{"status", "message", "output", "score", ...}`` (``verdict.judge``'s entry)."""
-    sandbox = Sandbox()
-    outcome = run_cases([case], submission, sandbox, check_timeout(timeout), output_limit, 1)[0]
+    with Sandbox() as sandbox:
+        outcome = run_cases([case], submission, sandbox, check_timeout(timeout), output_limit,
+                            1)[0]
     return dict(judge(case, outcome, None, output_limit), seconds=outcome["seconds"])

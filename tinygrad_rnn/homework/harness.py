@@ -1,21 +1,24 @@
 """The test process of ``homework grade``: runs ONE test function against a submission.
 
-Run as a script (``python -I -S harness.py``) with a fresh copy of the submission as working
-directory; as root the grader starts it as an unprivileged user of its own. The grader writes a
-JSON request to stdin: the test file's source (never a path: the tests are not on disk where the
-submission could read them; a visible test gets the file without its hidden tests), the function
-to call, where tinygrad_rnn lives, the resource limits and the file descriptor to report on.
+It is forked by the grader's fork server (``forkserver.py``), which has dropped its privileges
+(as root: a user of its own), made it a session of its own and put a fresh copy of the
+submission in its working directory. The grader writes a JSON request to stdin: the test
+file's source (never a path: the tests are not on disk where the submission could read them; a
+visible test gets the file without its hidden tests), the function to call, the resource
+limits and the file descriptor to report on.
 
 The harness sets the limits (CPU seconds, address space, file size, processes, and no new
 privileges through set-user-ID programs) before anything of the submission runs, puts /dev/null
-on stdin, loads tinygrad_rnn (before the submission's folder is on ``sys.path``, so a
-submission cannot shadow it), makes ``tr.testing`` and ``tr.gradcheck`` record observations,
+on stdin, makes ``tr.testing`` and ``tr.gradcheck`` record observations (tinygrad_rnn is
+loaded before the submission's folder is on ``sys.path``, so a submission cannot shadow it),
 runs the test file as a module and calls the test. It reports one JSON object on the report
 pipe: ``{"status": "passed" | "failed" | "error", "exception": ..., "observations": [...]}`` and
 ends with ``os._exit``. None of this is trusted: the submission runs in this process and could
 send anything. The grader treats the report as data and decides (see ``compare.py``).
+
+A request ``{"probe": ...}`` instead asks which of a list of paths this user can read or write
+(see ``probe``): the grader's check that the instructor's files are out of reach.
 """
-import importlib.util
 import json
 import linecache
 import os
@@ -74,27 +77,37 @@ def _text(exc):
         return type(exc).__name__
 
 
-def _load_package(package_dir):
-    """Import tinygrad_rnn from ``package_dir`` and nothing else from that folder's parent."""
-    spec = importlib.util.spec_from_file_location(
-        "tinygrad_rnn", os.path.join(package_dir, "__init__.py"),
-        submodule_search_locations=[package_dir])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["tinygrad_rnn"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _describe_exit(exc):
     return (f"the code called sys.exit({exc.code!r}) (or raised SystemExit) during the test; "
             "a submission must not exit the interpreter")
 
 
+def probe(listing):
+    """The paths of ``listing`` (``[(path, "file"|"dir"|"write")]``) this user could read, list
+    or change (for ``"write"``: replace, unless the folder is sticky)."""
+    import stat
+    found = []
+    for path, kind in listing:
+        if kind == "file":
+            bad = os.access(path, os.R_OK) or os.access(path, os.W_OK)
+        elif kind == "dir":
+            bad = os.access(path, os.R_OK) or os.access(path, os.W_OK | os.X_OK)
+        else:
+            folder = os.path.dirname(os.path.abspath(path))
+            sticky = os.path.isdir(folder) and os.stat(folder).st_mode & stat.S_ISVTX
+            bad = os.access(path, os.W_OK) or (os.access(folder, os.W_OK | os.X_OK) and not sticky)
+        if bad:
+            found.append(path)
+    return found
+
+
 def main():
-    if sys.path and os.path.dirname(os.path.abspath(__file__)) == os.path.abspath(sys.path[0] or "."):
-        del sys.path[0]  # the script's folder: the grader's own modules are not the student's
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     set_limits(request.get("limits", {}))
+    if "probe" in request:
+        data = json.dumps({"exposed": probe(request["probe"])}).encode()
+        os.write(request["report_fd"], data)
+        os._exit(0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     sys.stdin = open(os.devnull)
@@ -124,12 +137,9 @@ def main():
         finally:
             os._exit(0)
 
-    for path in request.get("site_paths", []):
-        if path not in sys.path:
-            sys.path.append(path)
     sys.dont_write_bytecode = True
     try:
-        package = _load_package(request["package_dir"])
+        package = sys.modules["tinygrad_rnn"]  # loaded by the fork server
         from tinygrad_rnn.homework import observations as recorder
         recorder.install(package)
         recorder.start()
@@ -168,6 +178,3 @@ def main():
         report("error", _text(exc), _format(exc), type(exc).__name__)
     report("passed")
 
-
-if __name__ == "__main__":
-    main()

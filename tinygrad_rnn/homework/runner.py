@@ -6,8 +6,8 @@ For each test the grader
    are copied as links and never followed, FIFOs and devices are left out, ``__pycache__`` and
    ``.git`` too; a notebook ``name.ipynb`` also becomes an importable ``name.py`` of its code
    cells unless the submission has one), so no test sees what an earlier test wrote;
-2. starts ``python -I -S harness.py`` there (see ``sandbox.py`` for the user, session, limits
-   and network it gets) and sends it the request over stdin;
+2. has the fork server start a test process there (see ``sandbox.py`` for the user, session,
+   limits and network it gets) and sends it the request over stdin;
 3. waits at most ``timeout`` seconds, then stops every process of the test (also when the
    grading is interrupted: ``cancel`` is set);
 4. keeps the first ``output_limit`` characters of stdout and stderr and drains the rest;
@@ -33,7 +33,6 @@ from .errors import HomeworkError
 from .make import read_regular
 from .notebooks import code_module
 
-HARNESS = Path(__file__).with_name("harness.py")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPORT_LIMIT = 64 << 20
 _IGNORED = {"__pycache__", ".git", ".ipynb_checkpoints", ".pytest_cache"}
@@ -138,33 +137,46 @@ def run(request, submission, sandbox, identity, timeout, output_limit, cancel=No
     return outcome
 
 
-def _start_and_wait(request, work, sandbox, identity, timeout, output_limit, cancel, start):
-    report_read, report_write = os.pipe()
+def _spawn(sandbox, identity, cwd, request):
+    """Start a test process; returns ``(child, output pipe, report pipe)`` (read ends)."""
+    stdin_read, stdin_write = os.pipe()
     out_read, out_write = os.pipe()
-    argv, extra = sandbox.command([sys.executable, "-I", "-S", str(HARNESS)], identity)
+    report_read, report_write = os.pipe()
     try:
-        proc = subprocess.Popen(argv, cwd=work, stdin=subprocess.PIPE, stdout=out_write,
-                                stderr=out_write, pass_fds=(report_write,),
-                                start_new_session=True, env=sandbox.environment(work), **extra)
-    except OSError as exc:
-        for fd in (report_read, report_write, out_read, out_write):
+        child = sandbox.spawn(identity, cwd, [stdin_read, out_write, report_write])
+    except BaseException:
+        for fd in (stdin_write, out_read, report_read):
             os.close(fd)
-        raise HomeworkError(f"cannot start the test process: {exc}") from None
-    os.close(out_write)
-    os.close(report_write)
+        raise
+    finally:
+        for fd in (stdin_read, out_write, report_write):
+            os.close(fd)
+    # a thread, so that a request larger than the pipe cannot block the grader
+    threading.Thread(target=_send, args=(stdin_write, json.dumps(request).encode("utf-8")),
+                     daemon=True).start()
+    return child, out_read, report_read
+
+
+def _send(fd, data):
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _start_and_wait(request, work, sandbox, identity, timeout, output_limit, cancel, start):
+    message = dict(request, report_fd=3, limits=sandbox.limits(timeout))
+    proc, out_read, report_read = _spawn(sandbox, identity, work, message)
     outputs, reports, timed_out = [], [], False
     readers = [threading.Thread(target=_drain, args=(out_read, output_limit, outputs), daemon=True),
                threading.Thread(target=_drain, args=(report_read, REPORT_LIMIT, reports), daemon=True)]
     try:
         for reader in readers:
             reader.start()
-        message = dict(request, package_dir=str(PACKAGE_DIR), site_paths=site_paths(),
-                       report_fd=report_write, limits=sandbox.limits(timeout))
-        try:
-            proc.stdin.write(json.dumps(message).encode("utf-8"))
-            proc.stdin.close()
-        except OSError:
-            pass
         while proc.poll() is None:
             if time.monotonic() - start > timeout:
                 timed_out = True
@@ -172,7 +184,7 @@ def _start_and_wait(request, work, sandbox, identity, timeout, output_limit, can
             if cancel is not None and cancel.is_set():
                 raise HomeworkError("grading was interrupted")
             try:
-                proc.wait(timeout=0.05)
+                proc.wait(timeout=0.02)
             except subprocess.TimeoutExpired:
                 pass
     finally:
@@ -186,6 +198,36 @@ def _start_and_wait(request, work, sandbox, identity, timeout, output_limit, can
             except OSError:
                 pass
     return _outcome(outputs, reports, timed_out, proc.returncode, timeout)
+
+
+def probe(paths, sandbox, identity):
+    """The paths among ``paths`` (``[(path, "read"|"write")]``) that ``identity`` could read
+    (or change): asked of a test process running as that user."""
+    listing = []
+    for path, mode in paths:
+        if mode == "write":
+            listing.append((str(path), "write"))
+        elif os.path.isdir(path):
+            for root, _, files in os.walk(path):
+                listing += [(root, "dir")] + [(os.path.join(root, f), "file") for f in files]
+        else:
+            listing.append((str(path), "file"))
+    request = {"probe": listing, "report_fd": 3, "limits": sandbox.limits(60)}
+    proc, out_read, report_read = _spawn(sandbox, identity, "/", request)
+    outputs, reports = [], []
+    try:
+        _drain(report_read, REPORT_LIMIT, reports)
+        _drain(out_read, 10000, outputs)
+    finally:
+        sandbox.stop(proc, identity)
+        proc.wait()
+        os.close(out_read)
+        os.close(report_read)
+    try:
+        return json.loads(reports[0][0])["exposed"]
+    except (ValueError, KeyError, IndexError):
+        raise HomeworkError("could not check what the test user can read: " +
+                            outputs[0][0].decode(errors="replace")[-500:]) from None
 
 
 def _outcome(outputs, reports, timed_out, returncode, timeout):

@@ -3,33 +3,31 @@
 As root (Gradescope, CI) every test process runs as a user id of its own that no account uses
 (no entry in /etc/passwd or /etc/group, no process running as it when picked), with no
 supplementary groups, in a new session and process group, with ``no_new_privs`` (set-user-ID
-programs gain nothing), and without network when ``unshare --net`` works. Its working folder is
-a fresh copy of the submission owned by that user; its environment holds no path of the
-grader's. After each test every process of that user is killed (``setsid`` and double-fork
-escapes included: they keep the user id) and its files in /tmp, /var/tmp and /dev/shm removed,
-before the grader goes on. ``check_private`` makes sure that user can neither read the tests,
-the solution and the reference nor write the results.
+programs gain nothing), and without network when a network namespace can be made. Its working
+folder is a fresh copy of the submission owned by that user; its environment holds no path of
+the grader's. The test processes are forked by a fork server (``forkserver.py``). After each
+test every process of that user is killed (``setsid`` and double-fork escapes included: they
+keep the user id) and its files in /tmp, /var/tmp and /dev/shm removed, before the grader goes
+on. The grader checks (``grade.secure``) that this user can neither read the tests, the
+solution and the reference nor write the results.
 
 Not as root, only what an ordinary user can do is done (process group kill, the resource limits
 but the process count) and ``missing()`` says what is not protected.
 """
 import grp
-import json
 import math
 import os
 import pwd
 import shutil
 import signal
 import stat
-import subprocess
-import sys
+import threading
 import time
 
 from .errors import HomeworkError
 
 DEFAULT_MEMORY = 4 << 30
 _FIRST_ID = 2_000_000_000   # well above the ids distributions hand out, below 2**31
-_network = None             # whether ``unshare --net`` + ``setpriv`` work here (probed once)
 
 
 class Identity:
@@ -69,39 +67,59 @@ def _unused(uid, running):
     return not any(uid in uids for uids in running.values())
 
 
-def network_isolation():
-    """Whether test processes can be started without network (root, ``unshare`` and
-    ``setpriv`` present, and the kernel allowing a new network namespace)."""
-    global _network
-    if _network is None:
-        _network = False
-        if os.geteuid() == 0 and shutil.which("unshare") and shutil.which("setpriv"):
-            try:
-                _network = subprocess.run(
-                    ["unshare", "--net", "--", "setpriv", f"--reuid={_FIRST_ID}",
-                     f"--regid={_FIRST_ID}", "--clear-groups", "--", "true"],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL, timeout=20).returncode == 0
-            except (OSError, subprocess.SubprocessError):
-                pass
-    return _network
-
-
 class Sandbox:
-    """The protections of one grading run (see the module docstring)."""
+    """The protections of one grading run (see the module docstring); close it (or use it as
+    a context manager) to stop its fork server."""
 
-    def __init__(self, memory=DEFAULT_MEMORY, file_size=64 << 20, processes=64, network=None):
+    def __init__(self, memory=DEFAULT_MEMORY, file_size=64 << 20, processes=64, network=True):
         self.root = os.geteuid() == 0
         self.memory, self.file_size, self.processes = memory, file_size, processes
-        self.network = self.root and (network_isolation() if network is None else network)
+        self._want_network, self._server, self._lock = network, None, threading.Lock()
         self._identities = []
+
+    def server(self):
+        """The fork server, started on first use."""
+        from .forkserver import ForkServer
+        from .runner import PACKAGE_DIR, site_paths
+        with self._lock:
+            if self._server is None:
+                try:
+                    self._server = ForkServer(PACKAGE_DIR, site_paths(),
+                                              self.root and self._want_network,
+                                              self.environment("/"))
+                except RuntimeError as exc:
+                    raise HomeworkError(str(exc)) from None
+            return self._server
+
+    @property
+    def network(self):
+        """Whether test processes run without network."""
+        return self.server().network
+
+    def spawn(self, identity, cwd, fds):
+        """A test process (a ``forkserver.Child``) in ``cwd`` as ``identity``, whose stdin,
+        stdout/stderr and report pipe are ``fds``."""
+        return self.server().spawn({"uid": None if identity is None else identity.uid,
+                                    "cwd": str(cwd), "env": self.environment(cwd)}, fds)
+
+    def close(self):
+        with self._lock:
+            if self._server is not None:
+                self._server.close()
+                self._server = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def missing(self):
         """What is not protected here, one line each (empty as root with network isolation)."""
         if self.root:
             return [] if self.network else [
-                "network: test processes may use the network ('unshare --net' is not available "
-                "here); only the container's network settings stop that"]
+                "network: test processes may use the network (no network namespace can be "
+                "made here); only the container's network settings stop that"]
         return [f"user separation: not running as root, so the submission runs as you (uid "
                 f"{os.getuid()}) and could read the tests, the solution and the reference and "
                 "write results.json",
@@ -126,15 +144,6 @@ class Sandbox:
                 "file_size": self.file_size, "core": 0, "open_files": 1024,
                 "processes": self.processes if self.root else None}
 
-    def command(self, argv, identity):
-        """``(argv, Popen keyword arguments)`` that start ``argv`` as ``identity``."""
-        if identity is None:
-            return argv, {}
-        if self.network:
-            return ["unshare", "--net", "--", "setpriv", f"--reuid={identity.uid}",
-                    f"--regid={identity.gid}", "--clear-groups", "--no-new-privs", "--"] + argv, {}
-        return argv, {"user": identity.uid, "group": identity.gid, "extra_groups": []}
-
     @staticmethod
     def environment(work):
         """The test process's whole environment: no path of the grader's in it."""
@@ -157,11 +166,10 @@ class Sandbox:
     def stop(self, process, identity):
         """Kill the test's process group, and as root every process of ``identity``; returns
         once none is left (zombies excepted: they are dead)."""
-        for target in (lambda: os.killpg(process.pid, signal.SIGKILL),
-                       lambda: process.kill()):
+        for kill in (os.killpg, os.kill):
             try:
-                target()
-            except (ProcessLookupError, PermissionError, OSError):
+                kill(process.pid, signal.SIGKILL)
+            except OSError:
                 pass
         if identity is None:
             return
@@ -197,70 +205,6 @@ class Sandbox:
                         os.unlink(entry.path)
                 except OSError:
                     pass
-
-    def check(self, paths, identity, package_dir, site_paths):
-        """``(exposed, import_error)``: the paths among ``paths`` (``[(path, "read"|"write")]``)
-        that ``identity`` could read (or change), and why it cannot import tinygrad_rnn (or
-        None), found by a process running as that user."""
-        if identity is None:
-            return [], None
-        paths = [(os.path.abspath(path), mode) for path, mode in paths]  # the probe runs in /
-        listing = []
-        for path, mode in paths:
-            if mode == "write":
-                listing.append((str(path), "write"))
-            elif os.path.isdir(path):
-                for root, dirs, files in os.walk(path):
-                    listing += [(root, "dir")] + [(os.path.join(root, f), "file") for f in files]
-            else:
-                listing.append((str(path), "file"))
-        request = {"paths": listing, "package_dir": str(package_dir), "site_paths": site_paths}
-        argv, extra = self.command([sys.executable, "-I", "-S", "-c", _PROBE], identity)
-        result = subprocess.run(argv, input=json.dumps(request).encode(), capture_output=True,
-                                start_new_session=True, timeout=120, cwd="/",
-                                env=self.environment("/"), **extra)
-        try:
-            found = json.loads(result.stdout.decode())
-        except ValueError:
-            raise HomeworkError(f"the test user ({identity}) cannot run {sys.executable}: "
-                                f"{result.stderr.decode(errors='replace')[-300:]}") from None
-        exposed = [(str(root), item) for root, _ in paths for item in found["exposed"]
-                   if item == str(root) or item.startswith(str(root).rstrip(os.sep) + os.sep)]
-        return exposed, found["import_error"]
-
-
-# Run as the test user: which of the listed paths can it read, list, or change, and can it
-# import tinygrad_rnn (the test processes must)?
-_PROBE = r"""
-import json, os, stat, sys
-request = json.load(sys.stdin)
-found = []
-for path, kind in request["paths"]:
-    if kind == "file":
-        bad = os.access(path, os.R_OK) or os.access(path, os.W_OK)
-    elif kind == "dir":
-        bad = os.access(path, os.R_OK) or os.access(path, os.W_OK | os.X_OK)
-    else:
-        folder = os.path.dirname(os.path.abspath(path))
-        sticky = os.path.isdir(folder) and os.stat(folder).st_mode & stat.S_ISVTX
-        bad = os.access(path, os.W_OK) or (os.access(folder, os.W_OK | os.X_OK) and not sticky)
-    if bad:
-        found.append(path)
-problem = None
-try:
-    sys.path += request["site_paths"]
-    import importlib.util
-    init = os.path.join(request["package_dir"], "__init__.py")
-    spec = importlib.util.spec_from_file_location(
-        "tinygrad_rnn", init, submodule_search_locations=[request["package_dir"]])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["tinygrad_rnn"] = module
-    spec.loader.exec_module(module)
-except BaseException as exc:
-    problem = f"{type(exc).__name__}: {exc}"
-print(json.dumps({"exposed": found, "import_error": problem}))
-"""
-
 
 def protect(paths):
     """``chmod go-rwx`` the tests, solution and reference (``"read"``), ``go-w`` the folder of

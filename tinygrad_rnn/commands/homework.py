@@ -9,6 +9,7 @@
 import contextlib
 import json
 import math
+import os
 import re
 import signal
 import sys
@@ -165,7 +166,7 @@ def _check_common(args):
         raise CommandError(f"--output-limit must be at least 100, got {args.output_limit}")
     for option in ("tests", "solution", "reference"):
         path = getattr(args, option, None)
-        if path is not None and not Path(path).exists():
+        if path is not None and not os.path.exists(path):
             raise CommandError(f"--{option} {path}: no such file or folder")
     if getattr(args, "solution", None) and getattr(args, "reference", None):
         raise CommandError("give --solution or --reference, not both")
@@ -198,7 +199,7 @@ def _grade(args):
 
     timeout, memory = _check_common(args)
     out = _output_path("--json", args.json)
-    if not Path(args.submission).exists():
+    if not os.path.exists(args.submission):
         raise CommandError(f"{args.submission}: no such submission")
     sandbox = _sandbox(memory)
     if not args.quiet:
@@ -217,6 +218,8 @@ def _grade(args):
                         solution=args.solution, reference=args.reference, memory=memory,
                         visibility=args.visibility, stdout_visibility=args.stdout_visibility,
                         protect=args.protect, results_path=out, sandbox=sandbox)
+    for note in results["extra_data"].get("notes", []):
+        print(f"note: {note}", file=sys.stderr)
     print(summary(results))
     if out is not None:
         try:

@@ -95,16 +95,18 @@ def private_paths(tests=None, solution=None, reference=None, results_path=None, 
 
 def secure(sandbox, paths, protect=False):
     """As root: check that the test user can reach none of ``paths``; with ``protect`` make
-    reachable paths private first."""
+    reachable paths private first. Returns notes for the instructor (e.g. a Python library
+    the test user cannot read)."""
     if not sandbox.root:
-        return
+        return []
     identity = sandbox.identities(1)[0]
     paths = [(Path(os.path.abspath(p)), mode) for p, mode in paths]
-    exposed = runner.probe(paths, sandbox, identity)
+    libraries = sorted({os.path.dirname(os.__file__)} | set(runner.site_paths()))
+    exposed, unreadable = runner.probe(paths, sandbox, identity, libraries)
     if exposed and protect:
         make_private([(p, mode) for p, mode in paths if any(
             item == str(p) or item.startswith(str(p) + os.sep) for item in exposed)])
-        exposed = runner.probe(paths, sandbox, identity)
+        exposed, unreadable = runner.probe(paths, sandbox, identity, libraries)
     if exposed:
         first = {}
         for item in exposed:
@@ -116,6 +118,9 @@ def secure(sandbox, paths, protect=False):
                             f"{listed}. Make the tests, solution and reference private and the "
                             "results' folder unwritable (chmod -R go-rwx PATH; chmod go-w "
                             "FOLDER), or pass --protect, which does that")
+    return [f"the test user cannot read {folder}: a submission can import only what the "
+            "grader loaded before it ran (numpy, tinygrad_rnn, common standard modules); "
+            "install Python where every user can read it" for folder in unreadable]
 
 
 def load_reference(cases, solution, reference, sandbox, timeout, jobs, output_limit=10000):
@@ -151,8 +156,10 @@ def grade(submission, tests, timeout=10.0, output_limit=10000, progress=None, jo
         raise HomeworkError(f"{submission}: no such submission folder or file")
     cases = discover(tests)
     with owned(sandbox, memory) as sandbox:
+        notes = []
         if expected is None:
-            secure(sandbox, private_paths(tests, solution, reference, results_path), protect)
+            notes = secure(sandbox, private_paths(tests, solution, reference, results_path),
+                           protect)
             expected = load_reference(cases, solution, reference, sandbox, timeout, jobs,
                                       output_limit)
         start = time.monotonic()
@@ -166,7 +173,8 @@ def grade(submission, tests, timeout=10.0, output_limit=10000, progress=None, jo
 
         run_cases(cases, submission, sandbox, timeout, output_limit, jobs, done, identities,
                   cancel)
-        extra = {"reference": expected is not None, "not_protected": sandbox.missing()}
+        extra = {"reference": expected is not None, "not_protected": sandbox.missing(),
+                 "notes": notes}
     return build_results(cases, entries, time.monotonic() - start, visibility,
                          stdout_visibility, extra)
 

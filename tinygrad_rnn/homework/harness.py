@@ -83,12 +83,15 @@ def _describe_exit(exc):
 
 
 def probe(listing):
-    """The paths of ``listing`` (``[(path, "file"|"dir"|"write")]``) this user could read, list
-    or change (for ``"write"``: replace, unless the folder is sticky)."""
+    """The paths of ``listing`` (``[(path, "file"|"dir"|"write"|"library")]``) this user could
+    read, list or change (for ``"write"``: replace, unless the folder is sticky), and the
+    ``"library"`` folders it could NOT read."""
     import stat
     found = []
     for path, kind in listing:
-        if kind == "file":
+        if kind == "library":
+            bad = not os.access(path, os.R_OK | os.X_OK)
+        elif kind == "file":
             bad = os.access(path, os.R_OK) or os.access(path, os.W_OK)
         elif kind == "dir":
             bad = os.access(path, os.R_OK) or os.access(path, os.W_OK | os.X_OK)
@@ -110,7 +113,8 @@ def main():
         os._exit(0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    sys.stdin = open(os.devnull)
+    os.close(devnull)
+    sys.stdin = open(0, closefd=False)
     report_fd = request["report_fd"]
     recorder = None
 

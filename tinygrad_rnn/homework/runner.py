@@ -200,10 +200,11 @@ def _start_and_wait(request, work, sandbox, identity, timeout, output_limit, can
     return _outcome(outputs, reports, timed_out, proc.returncode, timeout)
 
 
-def probe(paths, sandbox, identity):
-    """The paths among ``paths`` (``[(path, "read"|"write")]``) that ``identity`` could read
-    (or change): asked of a test process running as that user."""
-    listing = []
+def probe(paths, sandbox, identity, libraries=()):
+    """``(exposed, unreadable)``: the paths among ``paths`` (``[(path, "read"|"write")]``) that
+    ``identity`` could read (or change), and the ``libraries`` folders it cannot read; asked
+    of a test process running as that user."""
+    listing = [(str(folder), "library") for folder in libraries]
     for path, mode in paths:
         if mode == "write":
             listing.append((str(path), "write"))
@@ -224,7 +225,9 @@ def probe(paths, sandbox, identity):
         os.close(out_read)
         os.close(report_read)
     try:
-        return json.loads(reports[0][0])["exposed"]
+        found = json.loads(reports[0][0])["exposed"]
+        return ([p for p in found if str(p) not in map(str, libraries)],
+                [p for p in found if str(p) in map(str, libraries)])
     except (ValueError, KeyError, IndexError):
         raise HomeworkError("could not check what the test user can read: " +
                             outputs[0][0].decode(errors="replace")[-500:]) from None

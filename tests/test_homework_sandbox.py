@@ -213,11 +213,12 @@ def test_instructor_files_must_be_out_of_reach():
 
 
 @pytest.mark.parametrize("option, value, words", [
-    ("--timeout", "nan", "--timeout must be a finite number of seconds > 0"),
-    ("--timeout", "inf", "--timeout must be a finite number"),
-    ("--timeout", "0", "--timeout must be a finite number"),
-    ("--timeout", "-1", "--timeout must be a finite number"),
-    ("--timeout", "soon", "--timeout must be a finite number"),
+    ("--timeout", "nan", "--timeout must be a number of seconds > 0 and at most 86400"),
+    ("--timeout", "inf", "--timeout must be a number of seconds > 0"),
+    ("--timeout", "1e300", "--timeout must be a number of seconds > 0"),
+    ("--timeout", "0", "--timeout must be a number of seconds > 0"),
+    ("--timeout", "-1", "--timeout must be a number of seconds > 0"),
+    ("--timeout", "soon", "--timeout must be a number of seconds > 0"),
     ("--memory", "1K", "--memory 1K: must be between 256M and 1P"),
     ("--memory", "lots", "give a size such as 4G"),
     ("--jobs", "0", "--jobs must be a whole number from 1 to 64"),

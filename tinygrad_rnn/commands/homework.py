@@ -147,6 +147,8 @@ def run(args):
                     "reference": _reference, "autograder": _autograder}[args.action](args)
     except HomeworkError as exc:
         raise CommandError(str(exc).replace("\n", "\n  ")) from None
+    except OSError as exc:  # an output that cannot be written, a file that went away
+        raise CommandError(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
 
 
 def _make(args):
@@ -193,8 +195,8 @@ def _sandbox(memory):
 
 
 def _grade(args):
-    from ..files import atomic_write
     from ..homework import grade
+    from ..homework.errors import write
     from ..homework.results import summary, summary_line
 
     timeout, memory = _check_common(args)
@@ -222,10 +224,7 @@ def _grade(args):
         print(f"note: {note}", file=sys.stderr)
     print(summary(results))
     if out is not None:
-        try:
-            atomic_write(out, (json.dumps(results, indent=2) + "\n").encode("utf-8"))
-        except OSError as exc:
-            raise CommandError(f"--json {out}: cannot write ({exc.strerror or exc})") from None
+        write(out, (json.dumps(results, indent=2) + "\n").encode("utf-8"), "--json")
     sys.stdout.flush()
     return 0
 
@@ -248,8 +247,8 @@ def _grade_all(args):
 
 
 def _reference(args):
-    from ..files import atomic_write
     from ..homework import discover
+    from ..homework.errors import write
     from ..homework.grade import load_reference
     from ..homework.reference import document
 
@@ -258,7 +257,7 @@ def _reference(args):
     cases = discover(args.tests)
     with _sandbox(memory) as sandbox:
         expected = load_reference(cases, args.solution, None, sandbox, timeout, args.jobs)
-    atomic_write(out, (json.dumps(document(cases, expected)) + "\n").encode("utf-8"))
+    write(out, (json.dumps(document(cases, expected)) + "\n").encode("utf-8"))
     print(f"wrote the observations of {len(cases)} tests on {args.solution} to {out}")
     return 0
 

@@ -25,9 +25,8 @@ import zipfile
 from pathlib import Path
 
 from .. import __version__
-from ..files import atomic_write
 from .discover import discover
-from .errors import HomeworkError
+from .errors import HomeworkError, write
 from .grade import check_jobs, check_timeout, load_reference, owned
 from .reference import document
 from .runner import PACKAGE_DIR
@@ -134,6 +133,6 @@ def build_autograder(tests, output, solution=None, reference=None, timeout=10.0,
              "reference.json": (json.dumps(observations) + "\n").encode(),
              wheel_name(): build_wheel()}
     files.update({f"tests/{path.name}": path.read_bytes() for path in test_files})
-    atomic_write(output, _zip(files))
+    write(output, _zip(files))
     return sorted(files)
 

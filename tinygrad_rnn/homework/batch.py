@@ -17,9 +17,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from ..files import atomic_write
 from .discover import discover
-from .errors import HomeworkError
+from .errors import HomeworkError, write
 from .grade import (check_jobs, check_timeout, grade, load_reference, owned, private_paths,
                     secure)
 from .sandbox import DEFAULT_MEMORY
@@ -94,7 +93,7 @@ def _grade_all(entries, cases, tests, csv_path, out, jobs, timeout, output_limit
             slots.put(slot)
         folder = out / entry.name
         folder.mkdir(exist_ok=True)
-        atomic_write(folder / "results.json", (json.dumps(results, indent=2) + "\n").encode())
+        write(folder / "results.json", (json.dumps(results, indent=2) + "\n").encode())
         row.update(score=results["score"], passed=results["extra_data"]["passed"],
                    scores={t["name"]: t["score"] for t in results["tests"]})
         return row
@@ -115,7 +114,7 @@ def _grade_all(entries, cases, tests, csv_path, out, jobs, timeout, output_limit
         finally:
             bar.close()
     rows.sort(key=lambda row: row["submission"])
-    atomic_write(csv_path, gradebook(rows, cases).encode("utf-8"))
+    write(csv_path, gradebook(rows, cases).encode("utf-8"))
     return rows
 
 

@@ -35,8 +35,9 @@ def check_timeout(timeout, what="--timeout"):
         value = float(timeout)
     except (TypeError, ValueError):
         value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise HomeworkError(f"{what} must be a finite number of seconds > 0, got {timeout!r}")
+    if not (math.isfinite(value) and 0 < value <= 86400):
+        raise HomeworkError(f"{what} must be a number of seconds > 0 and at most 86400 (a "
+                            f"day), got {timeout!r}")
     return value
 
 

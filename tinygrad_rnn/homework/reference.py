@@ -19,6 +19,7 @@ import numpy
 
 from .. import __version__
 from .errors import HomeworkError
+from .make import read_regular
 from .markers import blank_lines
 
 FORMAT = "tinygrad-rnn reference observations"
@@ -80,8 +81,8 @@ def load(reference):
     if not isinstance(reference, dict):
         where = str(reference)
         try:
-            reference = json.loads(Path(reference).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            reference = json.loads(read_regular(Path(reference)).decode("utf-8"))
+        except (OSError, HomeworkError, UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise HomeworkError(f"{where}: cannot read the reference observations ({exc})") from None
     if not isinstance(reference, dict) or reference.get("format") != FORMAT or \
             not isinstance(reference.get("tests"), dict):

@@ -6,9 +6,9 @@ user), which imports the libraries and then forks a test process per request. Th
 sees a test's source or a submission (the grader sends those straight to the test process), so
 a test process finds nothing in the memory it inherits. A forked test process:
 
-* becomes a session of its own (``setsid``), without network (a new network namespace) when the
-  server could make one, and, as root, the unprivileged user of the request with no
-  supplementary groups; then runs ``harness.main``;
+* becomes a session of its own (``setsid``), without network and System V IPC (new network and
+  IPC namespaces) when the server could make them, and, as root, the unprivileged user of the
+  request with no supplementary groups; then runs ``harness.main``;
 * gets its stdin, stdout/stderr and report pipe from the grader (passed over a Unix socket) as
   descriptors 0, 1/2 and 3, and no other descriptor.
 
@@ -27,7 +27,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-_CLONE_NEWNET = 0x40000000
+_CLONE_NEWNET, _CLONE_NEWIPC = 0x40000000, 0x08000000
 # Standard modules a homework may use, imported by the server so that a test process has them
 # even where its user cannot read Python's library (e.g. a Python installed under /root).
 _PRELOAD = ("abc", "argparse", "array", "ast", "base64", "bisect", "codecs", "collections",
@@ -42,8 +42,11 @@ _PRELOAD = ("abc", "argparse", "array", "ast", "base64", "bisect", "codecs", "co
 
 
 def _unshare_network():
+    """A network and an IPC namespace of its own: no network, and no System V shared memory
+    or message queue that outlives the test (one would let a hidden test pass its source to
+    a later, visible one)."""
     import ctypes
-    return ctypes.CDLL(None, use_errno=True).unshare(_CLONE_NEWNET) == 0
+    return ctypes.CDLL(None, use_errno=True).unshare(_CLONE_NEWNET | _CLONE_NEWIPC) == 0
 
 
 def _child(order, fds):

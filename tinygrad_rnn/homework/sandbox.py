@@ -189,8 +189,9 @@ class Sandbox:
 
     @staticmethod
     def _remove_files(identity):
-        """Files and folders ``identity`` left in the shared temporary folders."""
-        for folder in {"/tmp", "/var/tmp", "/dev/shm", os.environ.get("TMPDIR", "/tmp")}:
+        """Files and folders ``identity`` left in the world-writable folders."""
+        for folder in {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue",
+                       os.environ.get("TMPDIR", "/tmp")}:
             try:
                 entries = list(os.scandir(folder))
             except OSError:

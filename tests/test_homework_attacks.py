@@ -101,6 +101,7 @@ def test_attack_scores_zero(attacked, kind):
 def test_no_hidden_source_reaches_any_output(attacked):
     said = _outputs(attacked["results"]["hidden"])
     assert "cannot read" in said or "cannot list" in said
+    assert "ATTACK hidden: hidden tests in memory: []" in said  # a visible test's process
     for results in attacked["results"].values():
         for test in results["tests"]:
             for token in HIDDEN_ONLY:

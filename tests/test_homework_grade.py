@@ -215,3 +215,22 @@ def test_unreadable_notebook_submission_fails_its_tests_with_a_message(tmp_path,
     assert "mod.ipynb: not a Jupyter notebook (expected an object with a 'cells' list, got int)" \
         in results["tests"][0]["output"]
     assert "Traceback (most recent call last):\n  File \"/" not in capsys.readouterr().err
+
+
+def test_nothing_the_submission_sends_reaches_a_hidden_tests_output(tmp_path):
+    """A hidden test's process has its source; whatever the submission puts into what it sends
+    (a type's name, an exception, printed text) stays out of that test's output."""
+    body = ("SECRET = 'HIDDEN_SOURCE_TOKEN'\n"
+            "def f(x):\n    if x == 10:\n        print(SECRET)\n"
+            "        return type(SECRET + ' x = 1', (), {})()\n    return 2 * x\n")
+    root = tiny(tmp_path, body)
+    hidden = _tests(grade(root / "sub", root / "tests", solution=root / "solution",
+                          timeout=30))["test_hidden_f_of_ten"]
+    assert hidden["score"] == 0 and "HIDDEN_SOURCE_TOKEN" not in hidden["output"], hidden
+    assert hidden["output"].startswith("FAIL: f(10): expected a number, got something else")
+    (root / "sub" / "mod.py").write_text(body.replace("return type(SECRET + ' x = 1', (), {})()",
+                                                      "raise ValueError(SECRET)"))
+    hidden = _tests(grade(root / "sub", root / "tests", solution=root / "solution",
+                          timeout=30))["test_hidden_f_of_ten"]
+    assert hidden["output"].startswith("ERROR: the test raised ValueError")
+    assert "HIDDEN_SOURCE_TOKEN" not in hidden["output"]

@@ -18,3 +18,5 @@ from .discover import TestCase, discover  # noqa: F401
 from .observations import observe  # noqa: F401
 from .grade import grade, run_test  # noqa: F401
 from .results import SCHEMA, validate  # noqa: F401
+from .batch import grade_all  # noqa: F401
+from .autograder import build_autograder  # noqa: F401

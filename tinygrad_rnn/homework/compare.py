@@ -9,6 +9,7 @@ which time step is wrong. For a test that is not shown to students (``shown=Fals
 holds an expected value.
 """
 import math
+import re
 
 import numpy
 
@@ -35,12 +36,20 @@ def _numbers(entry, size=None):
         return None
 
 
-def _what(entry):
+def _what(entry, shown=True):
+    """What a value is, in words; a type name the submission sent only if it is a plain
+    identifier and the test is shown (it could carry anything, a hidden test's source too)."""
     kind = entry.get("kind") if isinstance(entry, dict) else None
-    return {"tensor": "a Tensor", "array": "a NumPy array", "number": "a number", "none": "None",
-            "str": "a string", "sequence": f"a {entry.get('type', 'sequence')}" if kind else "",
-            "graph": "a graph"}.get(kind, f"a {entry.get('type', 'value')}" if kind else
-                                    "something unreadable")
+    named = {"tensor": "a Tensor", "array": "a NumPy array", "number": "a number", "none": "None",
+             "str": "a string", "graph": "a graph"}
+    if kind in named:
+        return named[kind]
+    if kind == "sequence":
+        return "a tuple" if entry.get("type") == "tuple" else "a list"
+    name = entry.get("type") if kind == "object" else None
+    if shown and isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]{0,60}", name):
+        return f"a {name}"
+    return "something else" if kind else "something unreadable"
 
 
 def first_difference(expected, got, rtol, atol):
@@ -61,7 +70,7 @@ def compare_value(name, ref, got, rtol, atol, shown):
     got_kind = got.get("kind") if isinstance(got, dict) else None
     if kind == "tensor" and got_kind != "tensor" or kind in NUMERIC and got_kind not in NUMERIC \
             or kind not in NUMERIC and got_kind != kind:
-        return [f"{name}: expected {_what(ref)}, got {_what(got)}"]
+        return [f"{name}: expected {_what(ref)}, got {_what(got, shown)}"]
     if kind == "sequence":
         items, got_items = ref.get("items", []), got.get("items")
         if not isinstance(got_items, list) or len(got_items) != len(items):
@@ -75,7 +84,7 @@ def compare_value(name, ref, got, rtol, atol, shown):
             f": expected {ref.get('value')!r}" if shown else "")]
     if kind in ("none", "object"):
         return [] if got.get("type") == ref.get("type") else [f"{name}: expected {_what(ref)}, "
-                                                               f"got {_what(got)}"]
+                                                               f"got {_what(got, shown)}"]
     expected = _numbers(ref)
     got_shape = got.get("shape")
     if list(expected.shape) != got_shape:

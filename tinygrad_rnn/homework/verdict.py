@@ -33,6 +33,11 @@ def _stopped(exc):
     return exc["message"] or exc["type"] or "the test failed"
 
 
+def _raised(outcome):
+    """FAIL for an assertion, ERROR for anything else (never PASS: the test did not finish)."""
+    return "FAIL" if outcome["result"] == "failed" else "ERROR"
+
+
 def judge(case, outcome, expected, limit=10000):
     """See the module docstring; ``expected`` is None without a reference."""
     exc = outcome.get("exception") if outcome["status"] == "ran" else None
@@ -46,11 +51,11 @@ def judge(case, outcome, expected, limit=10000):
         if problems:
             label, head = "FAIL", problems.pop(0)
         elif exc:
-            label, head, from_exception = LABELS[outcome["result"]], _stopped(exc), True
+            label, head, from_exception = _raised(outcome), _stopped(exc), True
         else:
             label, head = "PASS", ""
     elif exc:
-        label, head, from_exception = LABELS[outcome["result"]], _stopped(exc), True
+        label, head, from_exception = _raised(outcome), _stopped(exc), True
     elif any(isinstance(o, dict) and o.get("call") == "observe" for o in outcome["observations"]):
         label, head = "FAIL", ("this test observes values, which only a reference can check "
                                "(grade with --reference or --solution)")

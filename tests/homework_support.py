@@ -70,9 +70,19 @@ def grader_user_processes():
     return found
 
 
-def grade_dirs():
-    """The grader's temporary folders left in the temporary folder."""
-    return sorted(p.name for p in Path(tempfile.gettempdir()).glob("tinygrad-rnn-grade-*"))
+def scratch():
+    """A new temporary folder for one grading run's own temporary folders (its TMPDIR), so
+    that a test sees what that run leaves, whatever other programs do in /tmp. Test users must
+    pass through it to their working folders: mode 0711."""
+    folder = Path(tempfile.mkdtemp(prefix="tinygrad-rnn-test-tmp-"))
+    folder.chmod(0o711)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def grade_dirs(folder):
+    """The grader's temporary folders in ``folder``."""
+    return sorted(p.name for p in Path(folder).glob("tinygrad-rnn-grade-*"))
 
 
 def snapshot(*folders):

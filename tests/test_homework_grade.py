@@ -234,3 +234,19 @@ def test_nothing_the_submission_sends_reaches_a_hidden_tests_output(tmp_path):
                           timeout=30))["test_hidden_f_of_ten"]
     assert hidden["output"].startswith("ERROR: the test raised ValueError")
     assert "HIDDEN_SOURCE_TOKEN" not in hidden["output"]
+
+
+def test_tests_inside_the_submission_folder_are_not_copied(tmp_path):
+    """Grading a folder that holds its own tests (a student's local check, or a careless
+    layout): the test process never gets the test files, hidden tests included."""
+    body = ("import os\ndef f(x):\n    print('tests copied:', os.path.exists('tests'), "
+            "os.path.exists('reference.json'))\n    return 2 * x\n")
+    root = tiny(tmp_path, body)
+    (root / "sub" / "tests").mkdir()
+    (root / "sub" / "tests" / "test_mod.py").write_text((root / "tests" / "test_mod.py").read_text())
+    ref = root / "sub" / "reference.json"
+    assert main(["homework", "reference", str(root / "solution"), "--tests",
+                 str(root / "sub" / "tests"), "-o", str(ref)]) == 0
+    results = grade(root / "sub", root / "sub" / "tests", reference=ref, timeout=30)
+    assert results["score"] == 6
+    assert "tests copied: False False" in _tests(results)["test_f"]["output"]

@@ -9,12 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from homework_support import REPO, grade_dirs, grader_user_processes, private_folder, tiny
+from homework_support import REPO, grade_dirs, grader_user_processes, private_folder, scratch, tiny
 from tinygrad_rnn.homework import HomeworkError, grade
 
 ROOT = os.geteuid() == 0
@@ -122,14 +123,16 @@ def f(x):
 
 
 @as_root
-def test_detached_processes_fork_bombs_and_files_are_gone_after_each_test(tmp_path):
+def test_detached_processes_fork_bombs_and_files_are_gone_after_each_test(tmp_path, monkeypatch):
+    tmp = scratch()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     mark = Path(os.environ.get("TMPDIR", "/tmp")) / f"tinygrad-rnn-test-escape-{os.getpid()}"
     root = tiny(tmp_path, ESCAPES.format(mark=str(mark)), tests=ONE_TEST)
     results = grade(root / "sub", root / "tests", solution=root / "solution", timeout=30)
     forked = int(results["tests"][0]["output"].split("forked ")[1].split()[0])
     assert 0 < forked < 100  # the process limit stopped the bomb
     assert results["score"] == 1
-    assert grader_user_processes() == [] and grade_dirs() == []
+    assert grader_user_processes() == [] and grade_dirs(tmp) == []
     assert not list(Path("/tmp").glob("tinygrad-rnn-test-left-behind-*"))
     time.sleep(4)
     assert not mark.exists(), "a detached process outlived its test"
@@ -149,20 +152,21 @@ def _forkservers():
 def test_sigterm_stops_the_tests_and_cleans_up(tmp_path):
     root = tiny(tmp_path, "def f(x):\n    while True:\n        pass\n", tests=ONE_TEST)
     out = tmp_path / "results.json"
-    before, servers = set(grade_dirs()), _forkservers()
+    tmp, servers = scratch(), _forkservers()
     command = [sys.executable, "-m", "tinygrad_rnn", "homework", "grade", str(root / "sub"),
                "--tests", str(root / "tests"), "--solution", str(root / "solution"),
                "--json", str(out), "--timeout", "60"]
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+                            text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1",
+                                                TMPDIR=str(tmp)))
     deadline = time.monotonic() + 60
-    while not (set(grade_dirs()) - before) and time.monotonic() < deadline:
+    while not grade_dirs(tmp) and time.monotonic() < deadline:
         time.sleep(0.1)  # until the endless test runs
     time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode not in (0, None) and "Traceback" not in err, err
-    assert not out.exists() and set(grade_dirs()) == before
+    assert not out.exists() and grade_dirs(tmp) == []
     assert grader_user_processes() == []
     time.sleep(0.5)
     assert _forkservers() <= servers
@@ -233,12 +237,13 @@ def test_bad_limits_are_one_line_errors(tmp_path, capsys, option, value, words):
     assert words in err and "Traceback" not in err and err.count("\n") == 1, err
 
 
-def _limited_cli(limit, *args):
+def _limited_cli(limit, *args, tmp=None):
     def preexec():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
     return subprocess.run([sys.executable, "-m", "tinygrad_rnn", *map(str, args)], cwd=REPO,
                           capture_output=True, text=True, timeout=300, preexec_fn=preexec,
-                          env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+                          env=dict(os.environ, OPENBLAS_NUM_THREADS="1",
+                                   TMPDIR=str(tmp or tempfile.gettempdir())))
 
 
 def test_results_json_is_written_whole_or_not_at_all(tmp_path):
@@ -258,7 +263,48 @@ def test_results_json_is_written_whole_or_not_at_all(tmp_path):
 def test_a_submission_that_cannot_be_copied_is_one_error(tmp_path):
     """ulimit -f 1: copying the submission fails; a named error, no traceback, nothing left."""
     root = tiny(tmp_path, "def f(x):\n    return 2 * x\n" + "# padding\n" * 300)
-    before = set(grade_dirs())
-    result = _limited_cli(1024, "homework", "grade", root / "sub", "--tests", root / "tests")
+    tmp = scratch()
+    result = _limited_cli(1024, "homework", "grade", root / "sub", "--tests", root / "tests",
+                          tmp=tmp)
     assert result.returncode == 2 and "cannot copy the submission" in result.stderr
-    assert "Traceback" not in result.stderr and set(grade_dirs()) == before
+    assert "Traceback" not in result.stderr and grade_dirs(tmp) == []
+
+
+@as_root
+def test_sigkill_of_the_grader_still_stops_the_submission(tmp_path):
+    """Even a grader killed outright (no clean-up of its own) leaves nothing of the submission
+    running: its fork server sees it go and kills every process of the test users."""
+    body = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(300)\n"
+            "def f(x):\n    while True:\n        pass\n")
+    root = tiny(tmp_path, body, tests=ONE_TEST)
+    proc = subprocess.Popen([sys.executable, "-m", "tinygrad_rnn", "homework", "grade",
+                             str(root / "sub"), "--tests", str(root / "tests"), "--solution",
+                             str(root / "solution"), "--timeout", "60"], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, TMPDIR=str(scratch())))
+    deadline = time.monotonic() + 60
+    while len(grader_user_processes()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the endless test and its detached child run
+    assert len(grader_user_processes()) >= 2
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while grader_user_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert grader_user_processes() == []  # (its folder in TMPDIR is removed at exit)
+
+
+def test_an_output_path_that_is_not_a_file_is_refused_before_grading(tmp_path, capsys):
+    """A FIFO (would block), a link to a device (would swallow the results), a folder, or a
+    name too long: one error, before any test runs, and nothing changed."""
+    from tinygrad_rnn.cli import main
+    root = tiny(tmp_path)
+    os.mkfifo(tmp_path / "fifo.json")
+    (tmp_path / "null.json").symlink_to("/dev/null")
+    for target, words in [("fifo.json", "is not a regular file"), ("null.json", "is not a regular file"),
+                          (".", "is a folder"), ("x" * 300 + ".json", "File name too long")]:
+        assert main(["homework", "grade", str(root / "sub"), "--tests", str(root / "tests"),
+                     "--json", str(tmp_path / target)]) == 2
+        err = capsys.readouterr()
+        assert words in err.err and "Traceback" not in err.err and "grading" not in err.out
+    assert (tmp_path / "fifo.json").is_fifo() and os.readlink(tmp_path / "null.json") == "/dev/null"

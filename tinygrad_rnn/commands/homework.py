@@ -12,6 +12,7 @@ import math
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -176,13 +177,24 @@ def _check_common(args):
 
 
 def _output_path(option, path):
+    """``path`` as a ``Path`` if a file can be written there (checked before any grading): its
+    folder exists, and it is new, a regular file, or a link to one (a FIFO or a device would
+    block or swallow the output, and is never replaced)."""
     if path is None:
         return None
     out = Path(path)
+    try:
+        os.lstat(out)
+        info = os.stat(out)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise CommandError(f"{option} {out}: {exc.strerror}") from None
     if not out.parent.is_dir():
         raise CommandError(f"{option} {out}: folder {out.parent} does not exist")
-    if out.is_dir():
-        raise CommandError(f"{option} {out}: is a folder")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise CommandError(f"{option} {out}: is {what}; give a file name to write")
     return out
 
 

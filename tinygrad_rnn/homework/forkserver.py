@@ -13,7 +13,8 @@ a test process finds nothing in the memory it inherits. A forked test process:
   descriptors 0, 1/2 and 3, and no other descriptor.
 
 The server reports each test process's exit status. If the grader goes away (the socket
-closes), the server kills every test process it started and exits.
+closes, also when the grader is killed with SIGKILL), the server kills every test process it
+started, and every process of the users it started them as, and exits.
 """
 import json
 import os
@@ -98,7 +99,8 @@ def serve(control_fd):
             pass
     network = init["network"] and _can_unshare()
     control.send(json.dumps({"ready": True, "network": network}).encode())
-    children = set()
+    from tinygrad_rnn.homework.sandbox import kill_user
+    children, users = set(), set()
     while True:
         ready, _, _ = select.select([control], [], [], 0.02)
         _reap(children, control)
@@ -108,15 +110,19 @@ def serve(control_fd):
             message, fds, _, _ = socket.recv_fds(control, 1 << 16, 4)
         except OSError:
             message = b""
-        if not message:  # the grader is gone: so is everything it started
+        if not message:  # the grader is gone (even killed): so is everything it started
             for pid in children:
-                for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                for kill in (os.killpg, os.kill):
                     try:
-                        kill()
+                        kill(pid, signal.SIGKILL)
                     except OSError:
                         pass
+            for uid in users:
+                kill_user(uid, attempts=50)
             os._exit(0)
         order = dict(json.loads(message), network=network)
+        if order["uid"] is not None:
+            users.add(order["uid"])
         pid = os.fork()
         if pid == 0:
             control.close()

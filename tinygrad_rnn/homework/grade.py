@@ -48,7 +48,7 @@ def check_jobs(jobs):
 
 
 def run_cases(cases, submission, sandbox, timeout, output_limit, jobs, on_done=None,
-              identities=None, cancel=None):
+              identities=None, cancel=None, exclude=()):
     """The outcome of every case on ``submission`` (tests run ``jobs`` at a time, each in its
     own test process and as its own user: one of ``identities``, by default the sandbox's
     first ``jobs``). ``on_done(i, outcome)`` is called in test order. An interruption (Ctrl-C,
@@ -63,7 +63,7 @@ def run_cases(cases, submission, sandbox, timeout, output_limit, jobs, on_done=N
         identity = identities.get()
         try:
             return runner.run(references.test_request(case), submission, sandbox, identity,
-                              timeout, output_limit, cancel)
+                              timeout, output_limit, cancel, exclude)
         finally:
             identities.put(identity)
 
@@ -172,8 +172,9 @@ def grade(submission, tests, timeout=10.0, output_limit=10000, progress=None, jo
             if progress is not None:
                 progress(cases[i], entries[-1])
 
+        instructor = [p for p in (tests, solution, reference) if isinstance(p, (str, Path))]
         run_cases(cases, submission, sandbox, timeout, output_limit, jobs, done, identities,
-                  cancel)
+                  cancel, instructor)
         extra = {"reference": expected is not None, "not_protected": sandbox.missing(),
                  "notes": notes}
     return build_results(cases, entries, time.monotonic() - start, visibility,

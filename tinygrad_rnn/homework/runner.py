@@ -48,18 +48,23 @@ def _copy_file(src, dst):
             shutil.copyfileobj(source, target, 1 << 20)
 
 
-def copy_submission(submission, work):
-    """Copy ``submission`` (a folder or one file) to the new folder ``work`` (see above)."""
+def copy_submission(submission, work, exclude=()):
+    """Copy ``submission`` (a folder or one file) to the new folder ``work`` (see above),
+    leaving out the paths in ``exclude`` (the tests, the solution and the reference, should
+    they lie inside the submission's folder)."""
     submission = Path(submission)
+    exclude = {os.path.realpath(p) for p in exclude}
     try:
         work.mkdir()
         walk = os.walk(submission) if submission.is_dir() else ()
         if not submission.is_dir():
             _copy_file(submission.resolve(), work / submission.name)
         for root, dirs, files in walk:
-            dirs[:] = [d for d in dirs if d not in _IGNORED]
+            dirs[:] = [d for d in dirs if d not in _IGNORED
+                       and os.path.realpath(os.path.join(root, d)) not in exclude]
             rel = Path(root).relative_to(submission)
-            for name in dirs + files:
+            for name in dirs + [f for f in files
+                                if os.path.realpath(os.path.join(root, f)) not in exclude]:
                 src, dst = Path(root) / name, work / rel / name
                 mode = os.lstat(src).st_mode
                 if stat.S_ISLNK(mode):
@@ -110,14 +115,15 @@ def _drain(stream, limit, sink):
     sink.append((bytes(kept), dropped))
 
 
-def run(request, submission, sandbox, identity, timeout, output_limit, cancel=None):
-    """Run the test of ``request`` (source, file, function, hidden) on ``submission``."""
+def run(request, submission, sandbox, identity, timeout, output_limit, cancel=None, exclude=()):
+    """Run the test of ``request`` (source, file, function, hidden) on ``submission``
+    (``exclude``: paths never copied, see ``copy_submission``)."""
     start = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="tinygrad-rnn-grade-")
     try:
         os.chmod(tmp, 0o711)  # the test user may enter, not list
         work = Path(tmp) / "submission"
-        copy_submission(submission, work)
+        copy_submission(submission, work, exclude)
         sandbox.give(work, identity)
         outcome = _start_and_wait(request, work, sandbox, identity, timeout, output_limit,
                                   cancel, start)

@@ -67,6 +67,21 @@ def _unused(uid, running):
     return not any(uid in uids for uids in running.values())
 
 
+def kill_user(uid, attempts=200):
+    """Kill every process running as ``uid`` (as root); True once none is left."""
+    for attempt in range(attempts):
+        pids = [pid for pid, uids in _running_uids().items() if uid in uids]
+        if not pids:
+            return True
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(min(0.001 * attempt, 0.05))
+    return False
+
+
 class Sandbox:
     """The protections of one grading run (see the module docstring); close it (or use it as
     a context manager) to stop its fork server."""
@@ -132,7 +147,7 @@ class Sandbox:
         if not self.root:
             return [None] * count
         running = _running_uids()
-        uid = _FIRST_ID + (os.getpid() % 1_000_000) * 64 + len(self._identities)
+        uid = _FIRST_ID + (os.getpid() % 2_000_000) * 64 + len(self._identities)
         while len(self._identities) < count:
             if _unused(uid, running):
                 self._identities.append(Identity(uid))
@@ -173,17 +188,7 @@ class Sandbox:
                 pass
         if identity is None:
             return
-        for attempt in range(200):
-            pids = [pid for pid, uids in _running_uids().items() if identity.uid in uids]
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            time.sleep(min(0.001 * attempt, 0.05))
-        else:
+        if not kill_user(identity.uid):
             raise HomeworkError(f"could not stop the processes of the submission ({identity})")
         self._remove_files(identity)
 

@@ -3,7 +3,12 @@ itself: copied into submissions as their ``attack.py``, with KIND and PORT set).
 
 Every module of the submission imports it first and calls ``finish(globals(), __name__)``
 last; it prints ``ATTACK <kind>: ...`` lines saying what it did."""
-import gc, json, os, sys, time
+import gc
+import json
+import os
+import sys
+import time
+
 KIND = "junk"  # the test writes the attack's kind and port here
 PORT = 0
 

@@ -250,3 +250,32 @@ def test_tests_inside_the_submission_folder_are_not_copied(tmp_path):
     results = grade(root / "sub", root / "sub" / "tests", reference=ref, timeout=30)
     assert results["score"] == 6
     assert "tests copied: False False" in _tests(results)["test_f"]["output"]
+
+
+WRAPPED = '''
+import numpy
+import tinygrad_rnn as tr
+import mod
+
+
+def test_assert_style_checks_are_observed_too():
+    x = tr.Tensor(numpy.linspace(-1, 1, 4), requires_grad=True, name="x")
+    tr.gradcheck(lambda t: mod.g(t), [x])
+    y = mod.g(tr.Tensor(numpy.ones(2)))
+    tr.testing.assert_grad_close(y.numpy(), y.numpy(), name="g(1)")  # passes in any process
+'''
+
+
+def test_gradcheck_and_assert_grad_close_observe_what_they_check(tmp_path):
+    """A test written with assertions only still compares with the reference in the grader:
+    ``gradcheck`` observes the gradients, ``assert_grad_close`` its ``actual``."""
+    solution = "def g(t):\n    return (t * t).sum() if t.requires_grad else t * 2\n"
+    wrong = "def g(t):\n    return (t * t * 1.5).sum() if t.requires_grad else t * 3\n"
+    root = tiny(tmp_path, wrong, tests=WRAPPED)
+    (root / "solution" / "mod.py").write_text(solution)
+    output = grade(root / "sub", root / "tests", solution=root / "solution",
+                   timeout=30)["tests"][0]["output"]
+    assert output.startswith("FAIL: gradcheck[0]: wrong at its value"), output
+    assert "gradcheck[1]: wrong at index (0,)" in output and "g(1): wrong at index (0,)" in output
+    assert grade(root / "solution", root / "tests", solution=root / "solution",
+                 timeout=30)["score"] == 1

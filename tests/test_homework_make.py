@@ -67,14 +67,17 @@ def solution(tmp_path):
     (src / "__pycache__").mkdir()
     (src / "__pycache__" / "cell.cpython-311.pyc").write_bytes(b"\0")
     markdown = {"cell_type": "markdown", "id": "m", "metadata": {},
-                "source": ["# BEGIN SOLUTION\n", "a heading, left alone"]}
+                "source": ["# Solution\n", "a heading, left alone"]}
     solved = _code(["def f(x):\n", "    # BEGIN SOLUTION\n", "    return 2 * x\n",
                     "    # END SOLUTION\n", "\n", "# BEGIN HIDDEN TESTS\n",
                     "assert f(2) == 4\n", "# END HIDDEN TESTS"],
                    outputs=[{"output_type": "stream", "name": "stdout", "text": ["4\n"]}])
     given = _code("print(f(1))\n", outputs=[{"output_type": "stream", "name": "stdout", "text": ["2\n"]}])
     (src / "work.ipynb").write_text(json.dumps(_notebook([markdown, solved, given]), indent=1))
-    (src / "unchanged.ipynb").write_text(json.dumps(_notebook([given]), indent=2) + "\n\n")
+    (src / "unchanged.ipynb").write_text(json.dumps(_notebook([_code("print(1)\n")]), indent=2)
+                                         .replace('"execution_count": 3', '"execution_count": null')
+                                         + "\n\n")
+    (src / "ran.ipynb").write_text(json.dumps(_notebook([given]), indent=2))
     return src
 
 
@@ -95,10 +98,14 @@ def test_other_files_copied_byte_for_byte(solution, tmp_path):
 def test_notebook_code_cells(solution, tmp_path):
     make_student(solution, tmp_path / "student")
     cells = json.loads((tmp_path / "student" / "work.ipynb").read_text())["cells"]
-    assert cells[0]["source"] == ["# BEGIN SOLUTION\n", "a heading, left alone"]
+    assert cells[0]["source"] == ["# Solution\n", "a heading, left alone"]
     assert cells[1]["source"] == ["def f(x):\n", "    raise NotImplementedError(\"YOUR CODE HERE\")\n", "\n"]
     assert cells[1]["outputs"] == [] and cells[1]["execution_count"] is None
-    assert cells[2]["source"] == "print(f(1))\n" and cells[2]["outputs"]  # untouched cell
+    # a cell without markers keeps its source but loses its output too: it may show the answer
+    assert cells[2]["source"] == "print(f(1))\n"
+    assert cells[2]["outputs"] == [] and cells[2]["execution_count"] is None
+    ran = json.loads((tmp_path / "student" / "ran.ipynb").read_text())["cells"]
+    assert ran[0]["outputs"] == [] and ran[0]["execution_count"] is None
 
 
 @pytest.mark.parametrize("text, line, words", [
@@ -160,12 +167,14 @@ def test_single_file(solution, tmp_path):
 
 
 def test_shipped_student_version_is_what_make_writes(tmp_path):
-    """tutorials/homework/student is exactly make(solution) plus make(tests) in tests/."""
+    """tutorials/homework/student is exactly make(solution) plus make(tests) in tests/ (and
+    the public reference observations, checked in test_homework_example.py)."""
     make_student(HOMEWORK / "solution", tmp_path / "student")
     make_student(HOMEWORK / "tests", tmp_path / "student" / "tests")
     for rel in ["", "tests"]:
         cmp = filecmp.dircmp(tmp_path / "student" / rel, HOMEWORK / "student" / rel,
-                             ignore=["__pycache__", "tests"] if not rel else ["__pycache__"])
+                             ignore=["__pycache__", "tests"] if not rel else
+                             ["__pycache__", "reference.json"])
         assert not cmp.left_only and not cmp.right_only, (rel, cmp.left_only, cmp.right_only)
         _, mismatch, errors = filecmp.cmpfiles(tmp_path / "student" / rel, HOMEWORK / "student" / rel,
                                                cmp.common_files, shallow=False)

@@ -1,19 +1,28 @@
 """The test process of ``homework grade``: runs ONE test function against a submission.
 
-Run as a script (``python -I harness.py``) with the submission's copy as working directory. The
-grader writes a JSON request to stdin: the test file's source (never a path: the test is not on
-disk where the submission could read it), the function to call, where tinygrad_rnn lives, and
-the file descriptor to report on. The harness reads it all, puts /dev/null on stdin, then
-loads tinygrad_rnn (before the submission is on ``sys.path``, so a submission cannot shadow it),
-runs the test file's code as a module and calls the test. It reports one JSON object on the
-report pipe: ``{"status": "passed" | "failed" | "error", "message": ..., "traceback": ...}``,
-and ends with ``os._exit`` so that threads or exit handlers of the submission cannot hang it.
-A process that ends without a report (``os._exit``, a crash, a time-out) is failed by the grader.
+It is forked by the grader's fork server (``forkserver.py``), which has dropped its privileges
+(as root: a user of its own), made it a session of its own and put a fresh copy of the
+submission in its working directory. The grader writes a JSON request to stdin: the test
+file's source (never a path: the tests are not on disk where the submission could read them; a
+visible test gets the file without its hidden tests), the function to call, the resource
+limits and the file descriptor to report on.
+
+The harness sets the limits (CPU seconds, address space, file size, processes, and no new
+privileges through set-user-ID programs) before anything of the submission runs, puts /dev/null
+on stdin, makes ``tr.testing`` and ``tr.gradcheck`` record observations (tinygrad_rnn is
+loaded before the submission's folder is on ``sys.path``, so a submission cannot shadow it),
+runs the test file as a module and calls the test. It reports one JSON object on the report
+pipe: ``{"status": "passed" | "failed" | "error", "exception": ..., "observations": [...]}`` and
+ends with ``os._exit``. None of this is trusted: the submission runs in this process and could
+send anything. The grader treats the report as data and decides (see ``compare.py``).
+
+A request ``{"probe": ...}`` instead asks which of a list of paths this user can read or write
+(see ``probe``): the grader's check that the instructor's files are out of reach.
 """
-import importlib.util
 import json
 import linecache
 import os
+import resource
 import sys
 import traceback
 import types
@@ -23,8 +32,28 @@ import types
 # types.py cannot break the report.
 traceback.format_exception(ValueError, ValueError("warm-up"), None)
 
-
 _LIBRARY = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_LIMITS = {"cpu": resource.RLIMIT_CPU, "memory": resource.RLIMIT_AS,
+           "file_size": resource.RLIMIT_FSIZE, "processes": resource.RLIMIT_NPROC,
+           "open_files": resource.RLIMIT_NOFILE, "core": resource.RLIMIT_CORE}
+
+
+def set_limits(limits):
+    """Lower this process's resource limits (soft and hard: the submission cannot raise them)
+    and forbid gaining privileges through set-user-ID programs."""
+    for key, value in limits.items():
+        if value is not None and key in _LIMITS:
+            value = int(value)
+            soft, hard = resource.getrlimit(_LIMITS[key])
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(_LIMITS[key], (value, value if key != "cpu" else value + 1))
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+    except (OSError, AttributeError):
+        pass
 
 
 def _format(exc):
@@ -48,51 +77,79 @@ def _text(exc):
         return type(exc).__name__
 
 
-def _load_package(package_dir):
-    """Import tinygrad_rnn from ``package_dir`` and nothing else from that folder's parent."""
-    spec = importlib.util.spec_from_file_location(
-        "tinygrad_rnn", os.path.join(package_dir, "__init__.py"),
-        submodule_search_locations=[package_dir])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["tinygrad_rnn"] = module
-    spec.loader.exec_module(module)
-
-
 def _describe_exit(exc):
-    code = exc.code
-    return (f"the code called sys.exit({code!r}) (or raised SystemExit) during the test; "
+    return (f"the code called sys.exit({exc.code!r}) (or raised SystemExit) during the test; "
             "a submission must not exit the interpreter")
 
 
+def probe(listing):
+    """The paths of ``listing`` (``[(path, "file"|"dir"|"write"|"library")]``) this user could
+    read, list or change (for ``"write"``: replace, unless the folder is sticky), and the
+    ``"library"`` folders it could NOT read."""
+    import stat
+    found = []
+    for path, kind in listing:
+        if kind == "library":
+            bad = not os.access(path, os.R_OK | os.X_OK)
+        elif kind == "file":
+            bad = os.access(path, os.R_OK) or os.access(path, os.W_OK)
+        elif kind == "dir":
+            bad = os.access(path, os.R_OK) or os.access(path, os.W_OK | os.X_OK)
+        else:
+            folder = os.path.dirname(os.path.abspath(path))
+            sticky = os.path.isdir(folder) and os.stat(folder).st_mode & stat.S_ISVTX
+            bad = os.access(path, os.W_OK) or (os.access(folder, os.W_OK | os.X_OK) and not sticky)
+        if bad:
+            found.append(path)
+    return found
+
+
 def main():
-    if sys.path and os.path.dirname(os.path.abspath(__file__)) == os.path.abspath(sys.path[0] or "."):
-        del sys.path[0]  # the script's folder: the grader's own modules are not the student's
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    set_limits(request.get("limits", {}))
+    if "probe" in request:
+        data = json.dumps({"exposed": probe(request["probe"])}).encode()
+        os.write(request["report_fd"], data)
+        os._exit(0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    sys.stdin = open(os.devnull)
+    os.close(devnull)
+    sys.stdin = open(0, closefd=False)
     report_fd = request["report_fd"]
+    recorder = None
 
-    def report(status, message="", trace=""):
-        data = json.dumps({"status": status, "message": message[:20000], "traceback": trace[-20000:]})
+    def report(status, message="", trace="", kind=""):
+        observations = recorder.recorded() if recorder is not None else []
+        exception = None if status == "passed" else {
+            "type": kind, "message": message[:20000], "traceback": trace[-20000:]}
+        try:
+            data = json.dumps({"status": status, "exception": exception,
+                               "observations": observations}).encode("utf-8")
+        except (TypeError, ValueError, RecursionError):
+            data = json.dumps({"status": "error", "exception": {
+                "type": "", "message": "the observations could not be sent", "traceback": ""},
+                "observations": []}).encode("utf-8")
         try:
             sys.stdout.flush()
             sys.stderr.flush()
         except Exception:  # noqa: BLE001 - the submission may have replaced them
             pass
         try:
-            os.write(report_fd, data.encode("utf-8"))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(report_fd, view):]
         finally:
             os._exit(0)
 
-    for path in request.get("site_paths", []):
-        if path not in sys.path:
-            sys.path.append(path)
     sys.dont_write_bytecode = True
     try:
-        _load_package(request["package_dir"])
+        package = sys.modules["tinygrad_rnn"]  # loaded by the fork server
+        from tinygrad_rnn.homework import observations as recorder
+        recorder.install(package)
+        recorder.start()
     except BaseException as exc:  # noqa: BLE001 - an installation problem, not the student's
-        report("error", f"the grader could not import tinygrad_rnn: {exc!r}", _format(exc))
+        report("error", f"the grader could not import tinygrad_rnn: {exc!r}", _format(exc),
+               "GraderError")
     sys.path.insert(0, os.getcwd())
 
     filename = f"<test {request['file']}>"
@@ -107,22 +164,21 @@ def main():
         del source
         exec(code, module.__dict__)
     except SystemExit as exc:
-        report("error", "while loading the test file: " + _describe_exit(exc), _format(exc))
+        report("error", "while loading the test file: " + _describe_exit(exc), _format(exc),
+               "SystemExit")
     except BaseException as exc:  # noqa: BLE001 - e.g. the submission's module does not import
-        report("error", "while loading the test file: " + _text(exc), _format(exc))
+        report("error", "while loading the test file: " + _text(exc), _format(exc),
+               type(exc).__name__)
     test = module.__dict__.get(request["function"])
     if not callable(test):
         report("error", f"{request['function']} is not a function of {request['file']}")
     try:
         test()
     except AssertionError as exc:
-        report("failed", _text(exc), _format(exc))
+        report("failed", _text(exc), _format(exc), "AssertionError")
     except SystemExit as exc:
-        report("error", _describe_exit(exc), _format(exc))
+        report("error", _describe_exit(exc), _format(exc), "SystemExit")
     except BaseException as exc:  # noqa: BLE001 - NotImplementedError, TypeError, MemoryError...
-        report("error", _text(exc), _format(exc))
+        report("error", _text(exc), _format(exc), type(exc).__name__)
     report("passed")
 
-
-if __name__ == "__main__":
-    main()

@@ -2,6 +2,7 @@
 import numpy
 
 import tinygrad_rnn as tr
+from tinygrad_rnn.homework import observe
 from sigmoid import Sigmoid, sigmoid
 
 
@@ -10,10 +11,8 @@ def test_backward_matches_the_formula():
     """dL/da = dL/ds * s * (1 - s) for a given upstream gradient dL/ds."""
     rng = numpy.random.default_rng(0)
     a = tr.Tensor(rng.standard_normal((3, 4)), requires_grad=True, name="a")
-    upstream = rng.standard_normal((3, 4))
-    sigmoid(a).backward(upstream)
-    s = 1 / (1 + numpy.exp(-a.numpy()))
-    tr.testing.assert_grad_close(a.grad, upstream * s * (1 - s), name="dL/da")
+    sigmoid(a).backward(rng.standard_normal((3, 4)))
+    observe("dL/da", a.grad)
 
 
 def test_backward_passes_finite_differences():
@@ -26,7 +25,6 @@ def test_hidden_saturated_inputs():
     """Far from 0 the gradient is tiny but finite (no NaN or inf)."""
     a = tr.Tensor([[-40.0, -5.0, 0.0, 5.0, 40.0]], requires_grad=True)
     sigmoid(a).sum().backward()
-    assert numpy.isfinite(a.grad).all(), f"non-finite gradient {a.grad}"
-    s = 1 / (1 + numpy.exp(-a.numpy()))
-    tr.testing.assert_grad_close(a.grad, s * (1 - s), atol=1e-12, name="dL/da")
+    assert numpy.isfinite(a.grad).all(), "the gradient is not finite everywhere"
+    observe("dL/da", a.grad, rtol=1e-6, atol=1e-15)
 # END HIDDEN TESTS

@@ -1,10 +1,11 @@
 # %% [markdown]
-# # 5. The Elman RNN, built by you from primitive ops
+# # 6. The Elman RNN, built by you, trained with backpropagation through time
 #
 # **You will learn:** how to write the Elman cell yourself from matrix products, additions and
 # exponentials, how to check its gradients against finite differences with `tr.gradcheck`,
-# what a typical gradient bug looks like, and how to walk through the forward and backward
-# pass one op at a time with the step debugger.
+# what *backpropagation through time* (BPTT) is, by writing it out by hand, how to train the
+# cell you wrote, what a typical gradient bug looks like, and how to walk through the forward
+# and backward pass one op at a time with the step debugger.
 #
 # The cell: s_t = R(s_{t-1}, x_t) = tanh(x_t W^x + s_{t-1} W^s + b), y_t = O(s_t) = s_t.
 
@@ -102,6 +103,87 @@ def sequence_loss(W_x, W_s, b):
 print(tr.gradcheck(sequence_loss, [cell.W_x, cell.W_s, cell.b]))
 
 # %% [markdown]
+# ## Backpropagation through time
+#
+# Unrolling turned the RNN into an ordinary feed-forward graph with one copy of the cell per
+# step, all sharing W^x, W^s and b. Backpropagation on that unrolled graph has a name:
+# **backpropagation through time** (BPTT). Nothing new is needed (`loss.backward()` does it),
+# but writing it out once shows what it computes. With a_t = x_t W^x + s_{t-1} W^s + b and
+# s_t = tanh(a_t), going from the last step back to the first:
+#
+# | | |
+# |---|---|
+# | gradient arriving at s_t | g_t = dL/dy_t (from the loss at step t) + δ_{t+1} (W^s)^T (from step t+1) |
+# | through the tanh | δ_t = dL/da_t = g_t ⊙ (1 - s_t²) |
+# | each step's share of the weights | dL/dW^s += s_{t-1}^T δ_t,  dL/dW^x += x_t^T δ_t,  dL/db += Σ_rows δ_t |
+#
+# The weights' gradients are **sums over time**, one term per copy of the cell. By hand, in
+# NumPy, for the loss L = Σ_t Σ (y_t - 0.5)² of the sequence above:
+
+# %%
+W_x, W_s = cell.W_x.numpy(), cell.W_s.numpy()
+s_np = [numpy.zeros((2, 3))]                                   # s_0, batch of 2
+for x_t in xs:                                                 # forward, keeping every s_t
+    s_np.append(numpy.tanh(x_t @ W_x + s_np[-1] @ W_s + cell.b.numpy()))
+dW_x, dW_s, db = numpy.zeros_like(W_x), numpy.zeros_like(W_s), numpy.zeros(3)
+delta_next = numpy.zeros((2, 3))
+for t in range(len(xs), 0, -1):                                # backward through time
+    g = 2 * (s_np[t] - 0.5) + delta_next @ W_s.T              # dL/ds_t: its own loss + step t+1
+    delta = g * (1 - s_np[t] ** 2)                             # dL/da_t
+    dW_s += s_np[t - 1].T @ delta
+    dW_x += xs[t - 1].T @ delta
+    db += delta.sum(axis=0)
+    delta_next = delta
+
+for p in cell.parameters():
+    p.zero_grad()
+sequence_loss(cell.W_x, cell.W_s, cell.b).backward()
+for name, by_hand, p in [("W^x", dW_x, cell.W_x), ("W^s", dW_s, cell.W_s), ("b", db, cell.b)]:
+    print(f"dL/d{name}: BPTT by hand equals backward(): {numpy.allclose(by_hand, p.grad)}")
+    assert numpy.allclose(by_hand, p.grad)
+
+# %% [markdown]
+# ## Training the cell you wrote
+#
+# `MyElman` is an `RNNCell`, so everything in the library takes it: here it becomes the cell of
+# an acceptor (notebook 4) and learns the reviews of notebook 1, trained by BPTT through every
+# review. The library's `ElmanCell`, given the same initial weights, must learn exactly the
+# same thing: the two loss curves agree step by step.
+
+# %%
+from tinygrad_rnn import data
+
+reviews = data.review_sentences(2000, seed=0)
+held_out = data.review_sentences(400, seed=1, twins=True)
+review_words = data.Vocab.build([w for w, _ in reviews])
+
+def review_batch(examples):
+    ids, lengths = data.pad_batch([review_words.encode(w) for w, _ in examples])
+    return ids, numpy.array([label for _, label in examples]), lengths
+
+def train(rnn):
+    """An acceptor around `rnn`, trained for 4 epochs; returns it and its History."""
+    tr.manual_seed(0)
+    model = tr.rnn.Acceptor(rnn, num_classes=2, vocab_size=len(review_words))
+    history = tr.fit(model, lambda epoch: [review_batch(b)
+                                           for b in data.batches(reviews, 32, seed=epoch)],
+                     optimizer=tr.optim.Adam(model.parameters(), lr=0.01), epochs=4,
+                     progress=False)
+    return model, history
+
+mine, my_history = train(MyElman(16, 32, seed=1))
+library_cell = tr.rnn.ElmanCell(16, 32)
+for name in ("W_x", "W_s", "b"):
+    getattr(library_cell, name).data = getattr(MyElman(16, 32, seed=1), name).numpy().copy()
+theirs, their_history = train(library_cell)
+ids, labels, lengths = review_batch(held_out)
+print(f"held-out accuracy of your cell: {(mine.predict(ids, lengths) == labels).mean():.3f}")
+print("largest difference between the two loss curves:",
+      f"{max(abs(a - b) for a, b in zip(my_history.losses, their_history.losses)):.1e}")
+assert numpy.allclose(my_history.losses, their_history.losses, atol=1e-8)
+assert (mine.predict(ids, lengths) == labels).mean() > 0.8
+
+# %% [markdown]
 # ## A typical bug, caught
 #
 # Reading `.numpy()` (or `.data`) inside R leaves the recorded graph: the values are right,
@@ -177,13 +259,135 @@ by_step.frame()
 # %% [markdown]
 # ## Exercises
 #
-# 1. Give `MyElman` an `activation` argument (`"tanh"` or `"relu"`, with `a.relu()`) and check
-#    the relu version with `tr.gradcheck`. Why would a finite-difference check be unreliable
-#    at a pre-activation of exactly 0?
-# 2. Introduce a bug on purpose in `my_tanh` (e.g. `1 - 1 / (...)`). Which check fails first:
-#    the comparison with `numpy.tanh`, or gradcheck?
-# 3. With the stepper, find the event where W^s receives its *second* partial gradient. What
-#    does `stepper.grad_of("W^s")` return there, and why is the gradient of a shared
-#    parameter a sum over time?
-# 4. Run `tr.testing.check_cell(cell, labels=words)` and read the report. What does it check
-#    that `tr.gradcheck` on the whole sequence does not?
+# Each exercise has a cell for your answer (replace `raise NotImplementedError`) and a check
+# cell. Worked solutions: `tutorials/solutions/06_elman_from_scratch.ipynb`. For a graded
+# version of this notebook (students write the Elman cell, the sigmoid's backward, the LSTM's
+# gates and a tagger's loss; an autograder scores them), see the example homework in
+# `tutorials/homework/` (its `README.md` says how to make the student version and grade it).
+#
+# ### Exercise 1: a relu cell
+#
+# Write `MyReluElman`, a `MyElman` whose R uses `a.relu()` instead of `my_tanh`, and check its
+# gradients on one step with `tr.gradcheck` (store the result in `relu_ok`). Why would a
+# finite-difference check be unreliable at a pre-activation of exactly 0?
+
+# %%
+# BEGIN SOLUTION
+class MyReluElman(MyElman):
+    """s_t = relu(x_t W^x + s_{t-1} W^s + b)"""
+
+    def R(self, state, x):
+        return (x @ self.W_x + state @ self.W_s + self.b).relu()
+
+relu_cell = MyReluElman(4, 3)
+relu_ok = tr.gradcheck(lambda x, s, W_x, W_s, b: relu_cell.R(s, x),
+                       [x, s, relu_cell.W_x, relu_cell.W_s, relu_cell.b])
+# Why: relu has a kink at 0: a central difference straddling the kink averages the slopes 0
+# and 1, while backward uses one of them.
+# END SOLUTION
+print("gradcheck:", relu_ok)
+
+# %%
+# Check 1
+state_probe = tr.Tensor(numpy.ones((1, 3)))
+x_probe = tr.Tensor(-numpy.ones((1, 4)) * 10)
+assert relu_ok is True
+assert (relu_cell.R(state_probe, x_probe).numpy() >= 0).all()
+print("correct")
+
+# %% [markdown]
+# ### Exercise 2: BPTT in a loop you can cut
+#
+# *Truncated* BPTT (used in notebook 9) stops the backward pass k steps back. Change the
+# hand-written BPTT above so that the gradient flowing from step t+1 into step t is dropped
+# whenever t is a multiple of 2 (as if the sequence were cut into chunks of two steps). Store
+# the truncated dL/dW^s in `dW_s_truncated`. Is it still a sum over every step?
+
+# %%
+# BEGIN SOLUTION
+dW_s_truncated = numpy.zeros_like(W_s)
+delta_next = numpy.zeros((2, 3))
+for t in range(len(xs), 0, -1):
+    g = 2 * (s_np[t] - 0.5) + (delta_next @ W_s.T if t % 2 else 0)   # cut between chunks
+    delta = g * (1 - s_np[t] ** 2)
+    dW_s_truncated += s_np[t - 1].T @ delta
+    delta_next = delta
+# Why: yes, every step still adds its term s_{t-1}^T δ_t, but δ_t no longer includes what
+# arrives from beyond the chunk's end.
+# END SOLUTION
+print(dW_s_truncated.round(4))
+
+# %%
+# Check 2
+def chunk_loss(W_x, W_s, b):
+    """The same loss with the state detached after steps 2 and 4 (chunks of two steps)."""
+    state, total = cell.initial_state(2), 0
+    for t, x_t in enumerate(xs, start=1):
+        state = cell.R(state, tr.Tensor(x_t))
+        total = total + ((state - 0.5) ** 2).sum()
+        if t % 2 == 0:
+            state = state.detach()
+    return total
+
+cell.W_s.zero_grad()
+chunk_loss(cell.W_x, cell.W_s, cell.b).backward()
+assert numpy.allclose(dW_s_truncated, cell.W_s.grad)
+assert not numpy.allclose(dW_s_truncated, dW_s)
+print("correct")
+
+# %% [markdown]
+# ### Exercise 3: the shared parameter's partial gradients
+#
+# Back in the stepper of four words: find the events of the backward pass at which W^s
+# receives a partial gradient (events whose op reads `cell.W_s`), and store the number of them
+# in `n_partials`. Then store `stepper.grad_of("W^s")` at the end of the backward pass (its
+# first element, the gradient) in `total`. Why is the gradient of a shared parameter a sum
+# over time?
+
+# %%
+# BEGIN SOLUTION
+backward_reads = [e for e in stepper.events if e.phase == "backward"
+                  and any(inp is cell.W_s for inp in e.node.inputs)]
+n_partials = len(backward_reads)
+stepper.goto(len(stepper) - 1)
+total = stepper.grad_of("W^s")[0]
+# Why: W^s is one tensor read once per step, so by the chain rule its gradient is the sum of
+# the contributions of every step that reads it.
+# END SOLUTION
+print(n_partials, "partial gradients; total =", total.round(4))
+
+# %%
+# Check 3
+assert n_partials == len(words3)
+cell.W_s.zero_grad()
+ys3, _ = tr.rnn.unroll(cell, x3, labels=words3)
+ys3[-1].sum().backward()
+assert numpy.allclose(total, cell.W_s.grad)
+print("correct")
+
+# %% [markdown]
+# ### Exercise 4: check a cell, step by step
+#
+# Run `tr.testing.check_cell` on `cell` over the four words (pass `steps=len(words)` and
+# `labels=words`, so the report names each word) and on `buggy`; store the two reports in
+# `good_report` and `bug_report`. What does `check_cell` check that `tr.gradcheck` on the
+# whole sequence does not?
+
+# %%
+# BEGIN SOLUTION
+good_report = tr.testing.check_cell(cell, steps=len(words), labels=words)
+bug_report = tr.testing.check_cell(buggy, steps=len(words), labels=words)
+# Why: it checks every op of the unrolled graph on its own, so a wrong gradient is reported
+# with its op, its input and its time step, and a computation that left the graph shows up
+# as an end-to-end mismatch while every op is right.
+# END SOLUTION
+print(good_report)
+print(bug_report)
+
+# %%
+# Check 4
+assert good_report.ok and not bug_report.ok
+print("correct")
+
+# %% [markdown]
+# **Next:** notebook 7 measures how much of the gradient BPTT carries back, step by step.

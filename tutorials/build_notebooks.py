@@ -26,6 +26,7 @@ import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
+REPOSITORY = HERE.parent
 SOURCES = HERE / "source"
 SOLUTIONS = HERE / "solutions"
 MARKER = "# %%"
@@ -117,7 +118,8 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if a notebook differs from its source")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(HERE.parent))     # this checkout's tinygrad_rnn, installed or not
+    if str(REPOSITORY) not in sys.path:       # this checkout's tinygrad_rnn, installed or not
+        sys.path.insert(0, str(REPOSITORY))
     stale = []
     for source in sources():
         for path, data in expected_files(source).items():

@@ -3,7 +3,7 @@
 "Austin lives in Paris" (Austin is a person, B-PER) against "Austin is a big city" (a place,
 B-LOC): the name is the same, the words before it tell nothing ("yesterday", "we heard that",
 "Mary said that"), and the words after it decide. The name stands at any position from the first
-word to the sixth, so a left-to-right tagger cannot learn "first word = person".
+word to the fifth, so a left-to-right tagger cannot learn "first word = person".
 
 Two disjoint sets of names make a held-out split that tests generalisation, not memory:
 

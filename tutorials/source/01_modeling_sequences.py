@@ -32,8 +32,9 @@ print(f"\nreviews have {min(lengths)} to {max(lengths)} words")
 # ("said Mary", "last summer") may follow.
 #
 # **No single word decides.** "good" appears in negative reviews ("not good", "good but ...").
-# The best keyword rule, "positive if the review contains word w", measured on the held-out
-# reviews:
+# Keyword spotting, "positive if the review contains word w", is a coin flip, even for the
+# keywords that do best on the held-out reviews themselves (exercise 3 picks w fairly, on the
+# training reviews):
 
 # %%
 test_words = [set(words) for words, _ in test_set]
@@ -225,7 +226,8 @@ left.bar(position + 0.2, [s[1] for s in scores.values()], 0.4, label="'A but B'"
 left.axhline(0.5, color="k", linestyle=":", label="coin flip")
 left.set_xticks(position, list(scores), rotation=20)
 left.set_ylabel("held-out accuracy")
-left.legend(loc="lower right")
+left.set_ylim(0, 1.25)
+left.legend(loc="upper center", ncol=3)
 for name, history in histories.items():
     right.plot(numpy.convolve(history.losses, numpy.ones(10) / 10, mode="valid"), label=name)
 right.set_xlabel("training step (batch of 32)")

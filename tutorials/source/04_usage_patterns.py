@@ -176,9 +176,11 @@ left.set_xlabel("training step")
 left.set_ylabel("training loss")
 for i, label in enumerate(["all words", "other names (unseen)", "ambiguous names (unseen)"]):
     right.plot(range(1, 7), [c[i] for c in curve], marker="o", label=label)
+right.axhline(0.5, color="k", linestyle=":", label="coin flip")
 right.set_xlabel("epoch")
 right.set_ylabel("held-out accuracy")
-right.legend()
+right.set_ylim(0, 1.05)
+right.legend(loc="lower right")
 plt.tight_layout()
 plt.show()
 every, names, ambiguous = curve[-1]

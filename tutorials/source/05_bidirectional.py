@@ -23,7 +23,7 @@ from tinygrad_rnn import data
 # The tagged sentences of notebook 4 (`data.ambiguous_sentences`): a neutral beginning
 # ("yesterday", "we heard that", "Mary said that", or nothing), then a name, then the words
 # that decide what it is. Most names are ambiguous (Austin, Jordan, Sydney, Florence, ...),
-# and they stand anywhere from the first to the sixth word. The held-out sentences use names
+# and they stand anywhere from the first to the fifth word. The held-out sentences use names
 # that never occur in training (`<unk>` to the taggers), with word dropout in training as in
 # notebook 4.
 
@@ -102,7 +102,8 @@ for offset, (name, model) in zip((-0.2, 0.2), [("left-to-right", forward_only),
 ax.axhline(0.5, color="k", linestyle=":")
 ax.set_xlabel("position of the ambiguous name in its sentence")
 ax.set_ylabel("held-out accuracy")
-ax.legend()
+ax.set_ylim(0, 1.25)
+ax.legend(loc="upper center", ncol=2)
 plt.show()
 
 # %% [markdown]

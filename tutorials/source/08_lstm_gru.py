@@ -247,8 +247,8 @@ assert reach_after[0] / reach_after[-1] > 1e6 * reach_before[0] / reach_before[-
 # "Understanding LSTM Networks" write h_t = (1 - z) ⊙ h_{t-1} + z ⊙ h̃, where z = 1 takes the
 # new candidate h̃; their z is our 1 - z. (The library computes h_t as n + z ⊙ (h_{t-1} - n),
 # the same number with one op fewer.) Here is the GRU written out with the formula above, so
-# that z ⊙ h_{t-1} is its own node in the drawing; with the library's weights it computes the
-# same numbers:
+# that z ⊙ h_{t-1} is its own node in the drawing (`kept`, the mul that reads z and the state
+# h_0); with the library's weights it computes the same numbers:
 
 # %%
 class FormulaGRU(tr.rnn.RNNCell):
@@ -269,9 +269,9 @@ class FormulaGRU(tr.rnn.RNNCell):
         r.name, z.name = "r", "z"
         n = (ax_n + r * ah_n).tanh()
         n.name = "n"
-        keep = z * h
-        keep.name = "z⊙h"
-        new = (1 - z) * n + keep
+        kept = z * h                   # z ⊙ h_{t-1}: the part of the old state that stays
+        kept.name = "kept"
+        new = (1 - z) * n + kept
         new.name = "h"
         return new
 

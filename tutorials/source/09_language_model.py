@@ -179,8 +179,8 @@ for epoch in range(1, EPOCHS + 1):
     perplexities.append(held_out_perplexity(lm))
     if epoch in (1, 3, 6, EPOCHS):
         samples[epoch] = sample(lm, "The keeper ", 120, temperature=0.7)
-        print(f"epoch {epoch:2}: held-out perplexity {perplexities[-1]:.2f}")
-        print("   ", repr(samples[epoch]))
+        print(f"--- epoch {epoch}: held-out perplexity {perplexities[-1]:.2f}, a sample:")
+        print(samples[epoch], "\n")
 
 # %% [markdown]
 # The learning curves: the training perplexity of every chunk and the held-out perplexity
@@ -196,6 +196,7 @@ ax.axhline(len(vocab), color="gray", linestyle=":", label="uniform")
 ax.axhline(unigram_perplexity, color="k", linestyle="--", label="character frequencies")
 ax.set_xlabel("epoch")
 ax.set_ylabel("perplexity (log scale)")
+ax.set_yticks([3, 4, 6, 10, 20, 40], ["3", "4", "6", "10", "20", "40"])
 ax.legend()
 plt.show()
 print(f"held-out perplexity after {EPOCHS} epochs: {perplexities[-1]:.2f}")
@@ -214,7 +215,8 @@ assert perplexities[-1] < 4.5 < unigram_perplexity / 3
 
 # %%
 for temperature in (0.3, 0.7, 1.0, 1.5):
-    print(f"T = {temperature}: {sample(lm, 'The children ', 150, temperature)!r}\n")
+    print(f"--- T = {temperature}:")
+    print(sample(lm, "The children ", 150, temperature), "\n")
 
 # %% [markdown]
 # ## Exercises

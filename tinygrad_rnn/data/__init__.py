@@ -16,6 +16,6 @@ from .ner import LECTURE_SENTENCE, TAGS, has_location, tagged_sentences  # noqa:
 from .synthetic import adding_problem, copy_task  # noqa: F401
 from .corpus import CORPUS, char_lm_data, char_vocab  # noqa: F401
 from .reviews import has_contrast, review_sentences  # noqa: F401
-from .ambiguous import (AMBIGUOUS_NAMES, HELD_OUT_AMBIGUOUS_NAMES, ambiguous_sentences,  # noqa: F401
-                        name_positions, unknown_names)
+from .ambiguous import (AMBIGUOUS_NAMES, HELD_OUT_AMBIGUOUS_NAMES,  # noqa: F401
+                        ambiguous_sentences, name_positions, unknown_names)
 from .stories import STORIES, split_stories  # noqa: F401

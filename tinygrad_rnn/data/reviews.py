@@ -32,7 +32,8 @@ def _clause(positive, rng, negate_rate):
     # a negated clause says the opposite of its adjective: "not good" is negative
     adjectives = POSITIVE if positive != negated else NEGATIVE
     detail = DETAILS[rng.integers(len(DETAILS))].split()
-    detail_first = rng.random() < 0.5       # "the food at the hotel was good" or "... good at the hotel"
+    # "the food at the hotel was good" or "the food was good at the hotel"
+    detail_first = rng.random() < 0.5
     words = ["the", ASPECTS[rng.integers(len(ASPECTS))]] + (detail if detail_first else [])
     words.append("was")
     if negated:

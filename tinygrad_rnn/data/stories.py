@@ -1,11 +1,11 @@
 """A larger character corpus for the language-model tutorial: short stories about a harbour
-village, original text written for this package (about 10,000 characters, nothing downloaded).
+village, original text written for this package (about 9,300 characters, nothing downloaded).
 
 ``STORIES`` is the whole text, paragraphs separated by blank lines. ``split_stories()`` returns
-``(train_text, held_out_text)``: the last two paragraphs are held out, so a language model's held-out
-perplexity measures text it has never read, in the same style and vocabulary. The characters of
-the held-out part all occur in the training part (a character ``Vocab`` built on the training
-text knows them all).
+``(train_text, held_out_text)``: the last two paragraphs are held out, so a language model's
+held-out perplexity measures text it has never read, in the same style and vocabulary. The
+characters of the held-out part all occur in the training part (a character ``Vocab`` built on
+the training text knows them all).
 """
 
 STORIES = """\
@@ -127,12 +127,12 @@ lamp turns slowly over the quiet water, and the village sleeps. The keeper sits 
 with her notebook and writes the same words she writes every spring: the sea is calm, all the
 boats came home, and the light is burning.
 
-Some years later one of the children became the new keeper. She still climbs the stairs every evening
-and lights the lamp, and she still writes in a notebook by the window. On the first page she
-wrote the names of the boats, the name of the old keeper and the night of the storm. When the
-children of the village come up the hill, she tells them the story of the blue boat, and they
-look out over the water and count the boats as they come home, one after another, in the last
-light of the day.
+Some years later one of the children became the new keeper. She still climbs the stairs every
+evening and lights the lamp, and she still writes in a notebook by the window. On the first
+page she wrote the names of the boats, the name of the old keeper and the night of the storm.
+When the children of the village come up the hill, she tells them the story of the blue boat,
+and they look out over the water and count the boats as they come home, one after another, in
+the last light of the day.
 """
 
 

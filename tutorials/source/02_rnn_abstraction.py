@@ -117,8 +117,8 @@ tr.draw(s1, view="ops", show="value")
 
 # %% [markdown]
 # The green lines are the recurrent state: s_0 (its own box) passes a small dot, a junction
-# the drawing uses to route the state into the step, and enters the matmul with W^s. It is one path, s_0 → matmul, not a loop: the recorded graph of an RNN
-# never has one.
+# the drawing uses to route the state into the step, and enters the matmul with W^s. It is
+# one path, s_0 → matmul, not a loop: the recorded graph of an RNN never has one.
 #
 # The same step in the lecture's picture: one box for R, the input x_1 below, the output y_1
 # above and the state s_0 coming in from the left. The new state s_1 would go on to the right,

@@ -163,7 +163,8 @@ lstm_results = evaluate(lstm_tagger, held_out)
 # Why: no. The problem is what the model has read when it tags the name (nothing after it),
 # not how well it remembers what it has read.
 # END SOLUTION
-print(f"LSTM left-to-right: all words {lstm_results[0]:.3f}, ambiguous names {lstm_results[1]:.3f}")
+print(f"LSTM left-to-right: all words {lstm_results[0]:.3f}, "
+      f"ambiguous names {lstm_results[1]:.3f}")
 
 # %%
 # Check 1
@@ -200,7 +201,8 @@ forward_influence = influence(forward_only)
 # Why: only the left-to-right tagger: its tag for word t depends on words 1..t alone, so it can
 # tag each word when it is heard; the BiRNN must wait for the end of the sentence.
 # END SOLUTION
-print("BiRNN:", numpy.round(bi_influence, 4), "  left-to-right:", numpy.round(forward_influence, 4))
+print("BiRNN:", numpy.round(bi_influence, 4),
+      "  left-to-right:", numpy.round(forward_influence, 4))
 
 # %%
 # Check 2

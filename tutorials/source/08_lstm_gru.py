@@ -50,7 +50,7 @@ tr.draw(ys[-1], view="ops")
 # h_{t-1} feeds all four gates and the candidate of step t through W^h, which change c_t too.
 # So the full gradient is
 #
-# dL/dc_{t-1} = dL/dc_t ⊙ f_t  +  (the paths c_{t-1} → h_{t-1} → i_t, f_t, g_t, o_t → c_t, h_t)
+# dL/dc_{t-1} = dL/dc_t ⊙ f_t  +  (the paths c_{t-1} → h_{t-1} → i_t, f_t, g_t, o_t → c_t)
 #
 # Let us measure how much each part carries. An LSTM with hidden size 32 reads T = 100 random
 # input vectors; the loss is L = sum(y_T) as in notebook 7. Its forget-gate bias b_f is set to
@@ -407,8 +407,8 @@ def gru_ratio(bias):
     return flow[0] / flow[-1]
 
 gru_reach, gru_closed_reach = gru_ratio(3.0), gru_ratio(-3.0)
-# Why: z ≈ σ(3) ≈ 0.95 keeps 95% of h_{t-1} at every step (z ⊙ h_{t-1}, our convention), like
-# f ≈ 0.95; with z ≈ 0.05 the state is replaced at every step and the gradient vanishes.
+# Why: z ≈ σ(3) ≈ 0.95 keeps 95% of h_{t-1} at every step (z ⊙ h_{t-1}, our convention),
+# like f ≈ 0.95; with z ≈ 0.05 the state is replaced at every step and the gradient vanishes.
 # END SOLUTION
 print(f"b_z = 3: {gru_reach:.1e}   b_z = -3: {gru_closed_reach:.1e}")
 

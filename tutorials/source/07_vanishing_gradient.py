@@ -126,8 +126,9 @@ gradflow.plot_grad_norms(curves, ax=ax, title="Vanishing or exploding: the spect
 plt.show()
 
 # %% [markdown]
-# Try it yourself: with `ipywidgets` installed (`pip install ipywidgets`) the slider below
-# redraws the curve for any scale of W^s; without it, the cell draws two scales.
+# Try it yourself: with `ipywidgets` installed (it comes with `pip install -e '.[notebooks]'`)
+# the slider below redraws the curve for any scale of W^s; without it, the cell draws two
+# scales.
 
 # %%
 def flow_for_scale(scale=1.0):

@@ -1,5 +1,5 @@
 """How far back the gradient reaches: ||dL/ds_t|| for every step t of an unrolled RNN, and its
-plot (the vanishing-gradient picture of tutorial 6 and ``tinygrad-rnn gradflow``).
+plot (the vanishing-gradient picture of tutorial 7 and ``tinygrad-rnn gradflow``).
 
     cell = tr.rnn.ElmanCell(8, 32)
     norms = state_grad_norms(cell, steps=50)      # norms[t] = ||dL/ds_t||, t = 0..50

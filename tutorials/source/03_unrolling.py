@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 2. Unrolling an RNN over "John lives in Salt Lake City"
+# # 3. Unrolling an RNN over "John lives in Salt Lake City"
 #
 # **You will learn:** how applying R once per word "unrolls" the network into an ordinary,
 # loop-free graph whose copies of the cell share one set of parameters, how to look at that
@@ -114,11 +114,111 @@ print("x_1 is an ancestor of s_3:", any(n is xs[0] for n in ancestors),
 # %% [markdown]
 # ## Exercises
 #
-# 1. Draw the cells view top to bottom (`direction="TB"`) and with `show="value"`. Which
-#    numbers flow along the state arrows?
-# 2. Count the nodes of the unrolled graph for a sentence of T words. How does it grow with T,
-#    and how many of them are parameters?
-# 3. Show that s_6 depends on *every* word: change each x_t in turn and measure how much s_6
-#    moves. Which word moves it least? Keep your answer for notebook 6.
-# 4. Unroll an `LSTMCell(4, 3)` over the sentence and draw the ops view. Which ops are repeated
-#    six times?
+# Each exercise has a cell for your answer (replace `raise NotImplementedError`) and a check
+# cell. Worked solutions: `tutorials/solutions/03_unrolling.ipynb`.
+#
+# ### Exercise 1: the numbers on the state arrows
+#
+# Draw the cells view with `show="value"` and store the drawing in `picture`. Which numbers flow
+# along the state arrow out of "in"? Store that state's three entries as a list of floats in
+# `s_3_values`.
+
+# %%
+# BEGIN SOLUTION
+picture = tr.draw(ys, show="value")
+s_3_values = [float(v) for v in states[3].numpy()[0]]
+# Why: the arrow from step 3 to step 4 carries s_3, the state after "John lives in".
+# END SOLUTION
+picture
+
+# %%
+# Check 1
+assert numpy.allclose(s_3_values, states[3].numpy()[0])
+assert all(f"{abs(v):.2f}" in picture.source for v in s_3_values), "are these in the picture?"
+print("correct")
+
+# %% [markdown]
+# ### Exercise 2: how the graph grows
+#
+# Write `count_nodes(T)`: the number of nodes in `tr.debug.forward_order(ys[-1])` after
+# unrolling `cell` over the first T vectors of a long random sequence `long_xs`. The count is
+# `fixed + per_word * T`: find both numbers, and store in `n_parameters` how many of the nodes
+# are parameters (leaves with `requires_grad`) for T = 20.
+
+# %%
+long_xs = [tr.Tensor(v[None, :]) for v in numpy.random.default_rng(1).standard_normal((20, 4))]
+# BEGIN SOLUTION
+def count_nodes(T):
+    ys_T, _ = tr.rnn.unroll(cell, long_xs[:T])
+    return len(tr.debug.forward_order(ys_T[-1]))
+
+per_word = count_nodes(2) - count_nodes(1)
+fixed = count_nodes(1) - per_word
+ys_20, _ = tr.rnn.unroll(cell, long_xs)
+n_parameters = sum(1 for node in tr.debug.forward_order(ys_20[-1])
+                   if node.op is None and node.requires_grad)
+# Why: each word adds x_t and the five ops of R; W^x, W^s, b and s_0 are there once.
+# END SOLUTION
+print(f"nodes = {fixed} + {per_word} T;  {n_parameters} parameters")
+
+# %%
+# Check 2
+assert all(count_nodes(T) == fixed + per_word * T for T in (3, 7, 20))
+assert n_parameters == len(cell.parameters())
+print("correct")
+
+# %% [markdown]
+# ### Exercise 3: every word reaches s_6
+#
+# Add 1.0 to each x_t in turn (t = 1 .. 6, the others unchanged) and measure how far s_6 moves
+# (the largest absolute change of an entry). Store the six distances in `moves`, in word order.
+# Which word moves s_6 least? Keep the answer for notebook 7.
+
+# %%
+# BEGIN SOLUTION
+moves = []
+for t in range(len(words)):
+    changed = [vectors[w] for w in words]
+    changed[t] = changed[t] + 1.0
+    moves.append(float(abs(state_after(changed, 6) - state_after(original, 6)).max()))
+# Why: usually "John", the word furthest back: its influence passes through the most steps.
+# END SOLUTION
+print({w: round(m, 4) for w, m in zip(words, moves)}, "least:", words[int(numpy.argmin(moves))])
+
+# %%
+# Check 3
+assert len(moves) == len(words) and min(moves) > 0
+nudged_city = [vectors[w] for w in words]
+nudged_city[5] = nudged_city[5] + 1.0
+assert numpy.isclose(moves[5], abs(state_after(nudged_city, 6) - state_after(original, 6)).max())
+print("correct")
+
+# %% [markdown]
+# ### Exercise 4: what an unrolled LSTM repeats
+#
+# Unroll `tr.rnn.LSTMCell(4, 3)` over the sentence (`xs`) and count its ops by name
+# (`node.op`) in a dict `op_counts`, e.g. `{"matmul": 12, ...}`. Draw the ops view if you like.
+# Which ops are repeated six times, and how many sigmoids does one step have?
+
+# %%
+# BEGIN SOLUTION
+lstm = tr.rnn.LSTMCell(4, 3)
+lstm_ys, _ = tr.rnn.unroll(lstm, xs, labels=words)
+op_counts = {}
+for node in tr.debug.forward_order(lstm_ys[-1]):
+    if node.op is not None:
+        op_counts[node.op] = op_counts.get(node.op, 0) + 1
+# Why: every op of the cell is repeated once per word; each step has three sigmoid gates
+# (i, f, o), so 18 sigmoids.
+# END SOLUTION
+print(op_counts)
+
+# %%
+# Check 4
+assert all(n % len(words) == 0 for n in op_counts.values()), "every op repeats once per word"
+assert op_counts["sigmoid"] == 3 * len(words)
+print("correct")
+
+# %% [markdown]
+# **Next:** notebook 4 puts the unrolled network to work: an acceptor, a tagger and an
+# encoder–decoder, each trained.

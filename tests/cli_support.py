@@ -3,6 +3,7 @@ limit), find the ``dot`` children of a process, and check the promise on failure
 import os
 import resource
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -90,3 +91,20 @@ def wait_gone(pid, seconds=5):
 
 
 SIGNALS = [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 130)]
+
+
+def device_link(folder, name):
+    """``ln -s DEVICE folder/name``, like a link to ``/dev/full``, but to a device node made
+    inside ``folder`` (the same kind: a character device, major 1, minor 7), so that a command
+    that wrongly replaced the link's target could harm nothing outside ``folder``. Where this
+    user may not make device nodes, a FIFO stands in. Returns ``(target, what)``, ``what`` being
+    the words the error message uses for it."""
+    target = os.path.join(folder, "full-device")
+    if not os.path.lexists(target):
+        try:
+            os.mknod(target, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+        except OSError:
+            os.mkfifo(target)
+    what = "a device" if stat.S_ISCHR(os.lstat(target).st_mode) else "a FIFO (named pipe)"
+    os.symlink(target, os.path.join(folder, name))
+    return target, what

@@ -10,6 +10,8 @@ import pytest
 from tinygrad_rnn import files
 from tinygrad_rnn.files import WriteError, atomic_write, check_writable
 
+from cli_support import device_link
+
 
 def test_writes_and_replaces_with_ordinary_permissions(tmp_path):
     path = tmp_path / "a.txt"
@@ -33,13 +35,13 @@ def test_a_symlink_is_written_through_and_kept(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["dangling.txt", "link.txt", "made.txt", "real.txt"]
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_link_to_a_device_is_refused_and_kept(tmp_path):
-    os.symlink("/dev/full", tmp_path / "link.svg")
-    with pytest.raises(WriteError, match=r"cannot write '.*link.svg': it is a device .*/dev/full"):
+    target, what = device_link(str(tmp_path), "link.svg")      # as a link to /dev/full
+    kind = os.lstat(target).st_mode
+    with pytest.raises(WriteError, match=rf"cannot write '.*link.svg': it is {what}"):
         atomic_write(tmp_path / "link.svg", b"data")
-    assert os.readlink(tmp_path / "link.svg") == "/dev/full"
-    assert os.listdir(tmp_path) == ["link.svg"]
+    assert os.readlink(tmp_path / "link.svg") == target and os.lstat(target).st_mode == kind
+    assert sorted(os.listdir(tmp_path)) == ["full-device", "link.svg"]
 
 
 def test_a_fifo_is_refused_without_blocking(tmp_path):

@@ -7,8 +7,8 @@ The promise checked for every generated command line, run in-process through ``c
   no traceback, and not a single file created, changed or removed.
 
 Each example runs in a fresh folder holding the traps a careless or hostile user could point
-at: a folder named like an output, a symbolic link to ``/dev/full``, a FIFO, an existing file,
-a read-only file. Values mix valid ones with odd numbers (nan, inf, huge, negative), hostile
+at: a folder named like an output, a symbolic link to a device (like ``/dev/full``, but a node
+of the sandbox's own), a FIFO, an existing file. Nothing in it points outside it. Values mix valid ones with odd numbers (nan, inf, huge, negative), hostile
 words (``<!--<script>``, quotes, braces, bytes that are not UTF-8) and odd paths.
 """
 import contextlib
@@ -27,6 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tinygrad_rnn import cli
+
+from cli_support import device_link
 
 HAVE_DOT = shutil.which("dot") is not None
 FUZZ = settings(derandomize=True, database=None, deadline=None,
@@ -52,8 +54,10 @@ def make_traps(root):
     os.mkdir(os.path.join(root, "sub"))
     with open(os.path.join(root, "existing.svg"), "w") as f:
         f.write("old")
-    os.symlink("/dev/full", os.path.join(root, "link.svg"))
-    os.symlink("/dev/full", os.path.join(root, "link.html"))
+    # links to a device, like ``ln -s /dev/full link.svg``; the device node is the sandbox's own,
+    # so that a command that replaced a link's target (as root) harms nothing outside it
+    device_link(root, "link.svg")
+    os.symlink("full-device", os.path.join(root, "link.html"))
     os.symlink("existing.svg", os.path.join(root, "tolink.svg"))
     os.mkfifo(os.path.join(root, "fifo.svg"))
     with open(os.path.join(root, "hw.py"), "w") as f:
@@ -307,8 +311,9 @@ HOMEWORK_NAMES = st.sampled_from(["out", "folder", "existing", "link", "sub", "s
 
 
 @settings(FUZZ, max_examples=25)
-@given(src=st.sampled_from(["hw.py", "tests", "missing.py", "folder.dot", "", "link.svg",
-                            "existing.svg", "fifo.svg"]),
+# Never a device as SRC or SUBMISSION: a command reading it to the end would fill the disk.
+@given(src=st.sampled_from(["hw.py", "tests", "missing.py", "folder.dot", "", "existing.svg",
+                            "fifo.svg"]),
        dest=st.builds(lambda name, suffix: (name + suffix).lstrip("/") or ".", HOMEWORK_NAMES,
                       st.sampled_from(["", ".py", "/"])),
        force=st.booleans())
@@ -320,7 +325,7 @@ def test_homework_make(src, dest, force):
 
 
 @settings(FUZZ, max_examples=12)
-@given(submission=st.sampled_from(["hw.py", "missing", "folder.dot", "link.svg"]),
+@given(submission=st.sampled_from(["hw.py", "missing", "folder.dot"]),
        tests=st.sampled_from(["tests", "tests/test_hw.py", "missing", "hw.py"]),
        args=options([("--timeout", st.sampled_from(["5", "0", "-1", "nan", "x"])),
                      ("--jobs", st.sampled_from(["1", "2", "0", "-1"])),

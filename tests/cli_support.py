@@ -93,13 +93,13 @@ def wait_gone(pid, seconds=5):
 SIGNALS = [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 130)]
 
 
-def device_link(folder, name):
+def device_link(folder, name, device_folder=None):
     """``ln -s DEVICE folder/name``, like a link to ``/dev/full``, but to a device node made
-    inside ``folder`` (the same kind: a character device, major 1, minor 7), so that a command
-    that wrongly replaced the link's target could harm nothing outside ``folder``. Where this
-    user may not make device nodes, a FIFO stands in. Returns ``(target, what)``, ``what`` being
-    the words the error message uses for it."""
-    target = os.path.join(folder, "full-device")
+    in ``device_folder`` (default ``folder``; the same kind: a character device, major 1,
+    minor 7), so that a command that wrongly replaced the link's target could harm nothing
+    outside the test's folders. Where this user may not make device nodes, a FIFO stands in.
+    Returns ``(target, what)``, ``what`` being the words the error message uses for it."""
+    target = os.path.join(device_folder or folder, "full-device")
     if not os.path.lexists(target):
         try:
             os.mknod(target, stat.S_IFCHR | 0o666, os.makedev(1, 7))

@@ -54,10 +54,12 @@ def make_traps(root):
     os.mkdir(os.path.join(root, "sub"))
     with open(os.path.join(root, "existing.svg"), "w") as f:
         f.write("old")
-    # links to a device, like ``ln -s /dev/full link.svg``; the device node is the sandbox's own,
-    # so that a command that replaced a link's target (as root) harms nothing outside it
-    device_link(root, "link.svg")
-    os.symlink("full-device", os.path.join(root, "link.html"))
+    # links to a device, like ``ln -s /dev/full link.svg``; the device node is the sandbox's own
+    # (so a command that replaced a link's target, as root, harms nothing outside it), two
+    # levels up (so that no command copies or reads it by taking the whole folder)
+    sandbox = os.path.dirname(os.path.dirname(root))
+    target, _ = device_link(root, "link.svg", device_folder=sandbox)
+    os.symlink(target, os.path.join(root, "link.html"))
     os.symlink("existing.svg", os.path.join(root, "tolink.svg"))
     os.mkfifo(os.path.join(root, "fifo.svg"))
     with open(os.path.join(root, "hw.py"), "w") as f:

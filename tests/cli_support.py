@@ -28,7 +28,8 @@ def one_error_line(done, command):
     assert done.returncode != 0, err
     assert "Traceback" not in err, err
     lines = err.strip().splitlines()
-    assert lines and lines[-1].startswith((f"tinygrad-rnn {command}: ", "tinygrad-rnn: error:")), err
+    assert lines and lines[-1].startswith((f"tinygrad-rnn {command}: ",
+                                           "tinygrad-rnn: error:")), err
     return lines[-1]
 
 

@@ -31,7 +31,8 @@ def test_a_symlink_is_written_through_and_kept(tmp_path):
     assert (tmp_path / "real.txt").read_bytes() == b"new"
     os.symlink("made.txt", tmp_path / "dangling.txt")        # a dangling link creates its target
     atomic_write(tmp_path / "dangling.txt", b"x")
-    assert os.path.islink(tmp_path / "dangling.txt") and (tmp_path / "made.txt").read_bytes() == b"x"
+    assert os.path.islink(tmp_path / "dangling.txt")
+    assert (tmp_path / "made.txt").read_bytes() == b"x"
     assert sorted(os.listdir(tmp_path)) == ["dangling.txt", "link.txt", "made.txt", "real.txt"]
 
 

@@ -8,8 +8,10 @@ The promise checked for every generated command line, run in-process through ``c
 
 Each example runs in a fresh folder holding the traps a careless or hostile user could point
 at: a folder named like an output, a symbolic link to a device (like ``/dev/full``, but a node
-of the sandbox's own), a FIFO, an existing file. Nothing in it points outside it. Values mix valid ones with odd numbers (nan, inf, huge, negative), hostile
-words (``<!--<script>``, quotes, braces, bytes that are not UTF-8) and odd paths.
+of the sandbox's own), a FIFO, an existing file; nothing in it points outside it. Values mix
+valid ones with odd numbers (nan, inf, huge, negative), hostile words (``<!--<script>``,
+quotes, braces, bytes that are not UTF-8) and odd paths. A command that runs longer than
+LIMIT seconds fails the test (nothing may hang).
 """
 import contextlib
 import hashlib
@@ -201,8 +203,9 @@ def check(argv, outputs, tree=None, script=False, keep=(), limit=LIMIT):
 
 
 # ---- values -------------------------------------------------------------------------------
-INTS = st.one_of(st.integers(-3, 9).map(str), st.sampled_from(["0", "-0", "10000000", "99999999999999999999",
-                                                      "1.5", "x", "", "nan", "0x10", "1e3"]))
+INTS = st.one_of(st.integers(-3, 9).map(str),
+                 st.sampled_from(["0", "-0", "10000000", "99999999999999999999", "1.5", "x", "",
+                                  "nan", "0x10", "1e3"]))
 FLOATS = st.one_of(st.floats(-5, 200, allow_nan=False).map(repr),
                    st.sampled_from(["nan", "inf", "-inf", "0", "-1", "1e-300", "1e300", "abc",
                                     "", "0.0001", "-0.0"]))

@@ -46,8 +46,8 @@ def as_ids(values, where, dtype=numpy.int64):
     elif kind == "f":
         bad = ~numpy.isfinite(array) | (array != numpy.round(array))
         if bad.any():
-            raise ValueError(f"{where}: ids must be whole numbers, got {float(array[bad][0])!r} at "
-                             f"position {int(numpy.argmax(bad))}")
+            raise ValueError(f"{where}: ids must be whole numbers, got "
+                             f"{float(array[bad][0])!r} at position {int(numpy.argmax(bad))}")
     elif kind == "O" and all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
                              for v in array.tolist()):
         pass                             # Python ints too large for int64: checked below

@@ -366,4 +366,4 @@ HOMEWORK_TRAPS = [
     for argv, reason in HOMEWORK_TRAPS])
 def test_homework_traps(argv):
     check(["homework", *argv], [], tree=argv[2] if argv[0] == "make" else None,
-          keep=["hw.py", "tests/test_hw.py"], limit=8)
+          keep=["hw.py", "tests/test_hw.py"], limit=5)

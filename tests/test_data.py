@@ -151,3 +151,67 @@ def test_char_lm_data_streams():
 
 def test_data_is_exported():
     assert tr.data.Vocab is data.Vocab and callable(tr.data.tagged_sentences)
+
+
+# ---- bad input: a named error, never a truncated or silently different data set ------------
+@pytest.mark.parametrize("call, error, message", [
+    (lambda v: v.encode(None), TypeError, "expected a string or a list of tokens, got None"),
+    (lambda v: v.encode(5), TypeError, "expected a string or a list of tokens"),
+    (lambda v: v.encode([["x"]]), TypeError, r"a token must be a string, got \['x'\] \(list\)"),
+    (lambda v: v.encode([7]), TypeError, "a token must be a string, got 7"),
+    (lambda v: v.decode([1.5]), ValueError, "ids must be whole numbers, got 1.5 at position 0"),
+    (lambda v: v.decode(["a"]), TypeError, r"ids must be integers, got 'a' \(str\)"),
+    (lambda v: v.decode([True]), TypeError, r"got True \(bool\)"),
+    (lambda v: v.decode([[2, 3], [4]]), TypeError, "flat sequence of integer ids"),
+])
+def test_vocab_refuses_what_is_not_a_sentence_or_ids(call, error, message):
+    v = data.Vocab("a b c".split())
+    with pytest.raises(error, match=message):
+        call(v)
+
+
+def test_vocab_still_takes_arrays_and_whole_floats():
+    v = data.Vocab("a b c".split())
+    assert v.decode(numpy.array([[2, 3], [4, 0]])) == ["a", "b", "c"]
+    assert v.decode(numpy.array([2.0, 3.0])) == ["a", "b"] and v.decode(4) == ["c"]
+    assert v.encode(numpy.array(["a", "zz"])) == [2, v.unk_id]
+
+
+@pytest.mark.parametrize("sequences, error, message", [
+    ([[1.7, 2.9]], ValueError, "sequence 0: ids must be whole numbers, got 1.7"),
+    ([[1], [2, float("nan")]], ValueError, "sequence 1: ids must be whole numbers, got nan"),
+    (["abc"], TypeError, "sequence 0: expected a sequence of integer ids, got 'abc'"),
+    ([[[1, 2]]], TypeError, r"sequence 0: expected a flat sequence .* \(2-dimensional\)"),
+    ([None], TypeError, "sequence 0: expected a sequence of integer ids, got None"),
+    ([[2 ** 70]], ValueError, "id 1180591620717411303424 does not fit int64"),
+    ([[1, "a"]], TypeError, r"ids must be integers, got 'a' \(str\)"),
+    ("abc", TypeError, "expected a list of id sequences, got 'abc'"),
+    (5, TypeError, "expected a list of id sequences, got 5"),
+])
+def test_pad_batch_refuses_what_is_not_ids(sequences, error, message):
+    with pytest.raises(error, match=message):
+        data.pad_batch(sequences)
+
+
+def test_pad_batch_keeps_whole_floats_and_refuses_a_float_pad_id():
+    ids, _ = data.pad_batch([numpy.array([1.0, 2.0]), [3]])
+    numpy.testing.assert_array_equal(ids, [[1, 3], [2, 0]])
+    with pytest.raises(ValueError, match="pad_id: ids must be whole numbers"):
+        data.pad_batch([[1]], pad_id=0.5)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: data.tagged_sentences(2.5), TypeError, r"n must be an int, got 2.5 \(float\)"),
+    (lambda: data.tagged_sentences("3"), TypeError, r"n must be an int, got '3' \(str\)"),
+    (lambda: data.tagged_sentences(-1), ValueError, "n must be at least 0"),
+    (lambda: data.tagged_sentences(3, with_place=1.5), ValueError, r"with_place .* \[0, 1\]"),
+    (lambda: data.adding_problem(-1, 5), ValueError, "adding_problem: n must be at least 0"),
+    (lambda: data.adding_problem(2, 5.5), TypeError, "length must be an int"),
+    (lambda: data.copy_task(2, length=0), ValueError, "copy_task: length must be at least 1"),
+    (lambda: data.char_lm_data(0), ValueError, "char_lm_data: batch_size must be at least 1"),
+    (lambda: data.char_lm_data(2.0), TypeError, "batch_size must be an int"),
+    (lambda: data.batches([1, 2], 1.5), TypeError, "batches: batch_size must be an int"),
+])
+def test_generators_refuse_counts_that_are_not_ints(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -12,6 +12,9 @@ from tinygrad_rnn import cli
 from tinygrad_rnn.commands.debug import build_graph
 from tinygrad_rnn.debug import Stepper
 
+from cli_support import SIGNALS, device_link, one_error_line, signal_while_dot_runs, wait_gone
+from cli_support import run_cli as run_subprocess
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = ["--cell", "elman", "--pattern", "none", "--sentence", "John lives here", "--hidden", "3"]
 
@@ -137,3 +140,56 @@ def test_pseudo_terminal_quit():
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+# ---- the page's file: checked first, written atomically, nothing left on failure ------------
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+
+
+@needs_dot
+def test_html_write_error_keeps_the_old_page(tmp_path):
+    (tmp_path / "p.html").write_text("old page")
+    done = run_subprocess("debug", "--sentence", " ".join(map(str, range(20))), "--html",
+                          "p.html", cwd=tmp_path, file_limit=16 * 1024)
+    assert "cannot write 'p.html': File too large" in one_error_line(done, "debug")
+    assert os.listdir(tmp_path) == ["p.html"]
+    assert (tmp_path / "p.html").read_text() == "old page"
+
+
+@pytest.mark.parametrize("setup, argv, message", [
+    ("link", ["--html", "link.html"], "it is {what} ('link.html' links to '{target}')"),
+    ("dir", ["--html", "d.html"], "it is a folder"),
+    (None, ["--view", "ops", "--cell", "lstm", "--sentence", " ".join(map(str, range(300))),
+            "--html", "p.html"], "use --view cells"),
+])
+def test_html_bad_paths_and_graphs(tmp_path, monkeypatch, capsys, setup, argv, message):
+    monkeypatch.chdir(tmp_path)
+    if setup == "link":                                   # as a link to /dev/full
+        message = message.format_map(dict(zip(("target", "what"),
+                                              device_link(str(tmp_path), "link.html"))))
+    elif setup == "dir":
+        os.mkdir("d.html")
+    before = sorted(os.listdir(tmp_path))
+    code, out, err = run_cli(["debug", *argv], capsys)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "max_nodes" not in err
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_sentence_that_is_not_utf8(tmp_path):
+    done = run_subprocess(b"debug", b"--sentence", b"a \xff", b"--commands", b"q", cwd=tmp_path)
+    assert "--sentence is not valid UTF-8" in one_error_line(done, "debug")
+
+
+@needs_dot
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+@pytest.mark.parametrize("signum, status", SIGNALS)
+def test_signal_while_the_page_is_drawn(tmp_path, signum, status):
+    words = " ".join(map(str, range(140)))
+    done, dot = signal_while_dot_runs(["debug", "--cell", "lstm", "--view", "ops",
+                                       "--sentence", words, "--html", "p.html"],
+                                      tmp_path, signum)
+    assert done.returncode == status
+    one_error_line(done, "debug")
+    assert wait_gone(dot), "dot survived"
+    assert os.listdir(tmp_path) == []

@@ -129,3 +129,33 @@ def test_player_in_headless_chromium(browser, tmp_path, view):
     assert errors == []
     assert requests == ["file://" + os.path.abspath(path)]  # nothing else was fetched
     page.close()
+
+
+def test_script_json_cannot_end_or_comment_out_its_script():
+    import json
+    from tinygrad_rnn.debug.html import script_json
+    words = ["<!--<script>", "</script>", "a&b", "<b>", "-->", "\u2028"]
+    text = script_json({"events": words})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"events": words}              # the same data to JSON.parse
+
+
+def test_hostile_words_keep_the_page_alive(browser, tmp_path):
+    out = tmp_path / "p.html"
+    code = cli.main(["debug", "--sentence", "John <!--<script> </script> lives",
+                     "--granularity", "step", "--html", str(out)])
+    assert code == 0
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("file://" + str(out))
+    assert page.eval_on_selector_all("script", "els => els.length") == 2
+    total = page.text_content("#counter").split(" / ")[1]
+    assert page.text_content("#counter") == f"1 / {total}" and int(total) > 1
+    page.click("#last")
+    assert page.text_content("#counter") == f"{total} / {total}"
+    words = page.evaluate("JSON.parse(document.getElementById('data').textContent).events"
+                          ".map(e => e.text).join(' ')")
+    assert "<!--<script>" in words and "</script>" in words
+    assert errors == []
+    page.close()

@@ -10,6 +10,8 @@ import pytest
 import tinygrad_rnn as tr
 from tinygrad_rnn import gradflow
 
+from cli_support import device_link
+
 
 def elman_norms_numpy(W_x, W_s, b, xs):
     """The product of Jacobians written out: s_t = tanh(x_t W^x + s_{t-1} W^s + b),
@@ -135,6 +137,11 @@ BAD_ARGUMENTS = [
     (["-o", "missing/plot.png"], "does not exist"),
     (["-o", "."], "unknown output suffix"),
     (["--steps", "x"], "invalid int value"),
+    (["--cell", "elman", "--gate-bias", "3"], "the elman cell has no gate"),
+    (["--hidden", "200000"], "--hidden 200000 is too large: it needs about 320 GB"),
+    (["--input", "100000000"], "--input 100000000 is too large: it needs about 65.6 GB"),
+    (["-o", "link.png"], "it is {what} ('link.png' links to '{target}')"),
+    (["-o", "dir.png"], "it is a folder"),
 ]
 
 
@@ -143,13 +150,42 @@ def test_bad_arguments_fail_cleanly(tmp_path, monkeypatch, capsys, args, message
     from tinygrad_rnn import cli
 
     monkeypatch.chdir(tmp_path)
+    target, what = device_link(str(tmp_path), "link.png")     # as a link to /dev/full
+    message = message.format(what=what, target=target)
+    os.mkdir("dir.png")
     try:
         code = cli.main(["gradflow", *args])
     except SystemExit as exc:          # argparse's own errors (e.g. --steps x)
         code = exc.code
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
-    assert os.listdir(tmp_path) == []          # nothing written, not even a temporary file
+    # nothing written, not even a temporary file; the link is still a link
+    assert sorted(os.listdir(tmp_path)) == ["dir.png", "full-device", "link.png"]
+    assert os.readlink("link.png") == target
+
+
+def test_mixed_cells_take_the_gate_bias_and_say_which(tmp_path):
+    pytest.importorskip("matplotlib")
+    done = cli("--cell", "elman,lstm", "--steps", "3", "--hidden", "4", "--gate-bias", "3",
+               "-o", "p.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "elman: ||dL/ds_T||" in done.stdout and "lstm (b_f = 3): ||dL/ds_T||" in done.stdout
+
+
+def test_write_error_keeps_the_old_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    import resource
+    (tmp_path / "p.svg").write_text("old plot")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+    done = subprocess.run([sys.executable, "-m", "tinygrad_rnn", "gradflow", "--steps", "5",
+                           "-o", "p.svg"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, preexec_fn=limit)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == \
+        "tinygrad-rnn gradflow: error: cannot write 'p.svg': File too large"
+    assert os.listdir(tmp_path) == ["p.svg"] and (tmp_path / "p.svg").read_text() == "old plot"
 
 
 @pytest.mark.parametrize("args,message", [BAD_ARGUMENTS[0], BAD_ARGUMENTS[5]])

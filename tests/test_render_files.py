@@ -36,16 +36,69 @@ def test_unknown_suffix_and_missing_folder_write_nothing(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_failed_layout_leaves_the_dot_source_and_no_half_written_image(tmp_path, monkeypatch):
+def test_failed_layout_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(api, "dot_available", lambda: True)
 
     def broken(source, fmt, timeout):
         raise RuntimeError("render: dot took longer than 1 s")
     monkeypatch.setattr(api, "layout", broken)
     ys, _ = elman(words=WORDS[:2])
-    with pytest.raises(RuntimeError, match="longer"):
-        tr.render(ys, tmp_path / "john.svg")
-    assert os.listdir(tmp_path) == ["john.dot"]
+    (tmp_path / "john.dot").write_text("mine")
+    for keep_dot in (False, True):
+        with pytest.raises(RuntimeError, match="longer"):
+            tr.render(ys, tmp_path / "john.svg", keep_dot=keep_dot)
+        assert os.listdir(tmp_path) == ["john.dot"]
+        assert (tmp_path / "john.dot").read_text() == "mine"
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), 1e300, "10", True])
+def test_timeout_must_be_a_finite_positive_number(tmp_path, timeout):
+    ys, _ = elman(words=WORDS[:2])
+    with pytest.raises(ValueError, match=r"timeout must be a number of seconds > 0"):
+        tr.render(ys, tmp_path / "john.svg", timeout=timeout)
+    with pytest.raises(ValueError, match=r"timeout must be"):
+        api.layout(b"digraph {}", "svg", timeout=timeout)
+    assert os.listdir(tmp_path) == []
+
+
+def test_bytes_and_path_objects_as_paths(tmp_path):
+    ys, _ = elman(words=WORDS[:2])
+    assert tr.render(ys, os.fsencode(tmp_path / "a.dot")) == str(tmp_path / "a.dot")
+    assert tr.render(ys, tmp_path / "b.gv") == str(tmp_path / "b.gv")
+    assert (tmp_path / "a.dot").read_text() == (tmp_path / "b.gv").read_text()
+
+
+def test_unknown_view_or_show_writes_nothing(tmp_path):
+    ys, _ = elman(words=WORDS[:2])
+    with pytest.raises(ValueError, match="view"):
+        tr.render(ys, tmp_path / "a.dot", view="sideways")
+    assert os.listdir(tmp_path) == []
+
+
+@needs_dot
+def test_keep_dot_writes_both_and_never_by_default(tmp_path):
+    ys, _ = elman(words=WORDS[:2])
+    tr.render(ys, tmp_path / "a.svg")
+    assert os.listdir(tmp_path) == ["a.svg"]
+    tr.render(ys, tmp_path / "b.svg", keep_dot=True)
+    assert (tmp_path / "b.dot").read_text() == tr.draw(ys).source
+    (tmp_path / "c.dot").mkdir()
+    with pytest.raises(ValueError, match="c.dot.*it is a folder"):
+        tr.render(ys, tmp_path / "c.svg", keep_dot=True)
+    assert sorted(os.listdir(tmp_path)) == ["a.svg", "b.dot", "b.svg", "c.dot"]
+
+
+@needs_dot
+def test_dot_errors_and_timeouts_are_named(tmp_path):
+    with pytest.raises(RuntimeError, match="dot failed: .*syntax error"):
+        api.layout(b"digraph { a -> }", "svg")
+    ys, _ = elman(words=WORDS[:2])
+    with pytest.raises(api.LayoutTimeout, match="for a long sequence use view='cells'"):
+        tr.render(ys, tmp_path / "a.svg", view="ops", timeout=1e-4)
+    with pytest.raises(api.LayoutTimeout) as info:
+        tr.render(ys, tmp_path / "a.svg", timeout=1e-4)       # already the cells view
+    assert "view=" not in str(info.value) and info.value.timeout == 1e-4
+    assert os.listdir(tmp_path) == []
 
 
 @needs_dot

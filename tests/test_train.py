@@ -147,10 +147,65 @@ def test_ctrl_c_during_an_optimizer_step_lets_the_step_finish():
     assert signal.getsignal(signal.SIGINT) is handler  # restored
 
 
-def test_progress_bar_shows_the_loss(capsys):
-    tr.fit(Regression(), make_batches(2), epochs=2, progress=True)
-    err = capsys.readouterr().err
-    assert "epoch 2/2" in err and "loss=" in err
+def test_progress_bar_shows_the_latest_loss_and_a_labelled_mean(capsys):
+    history = tr.fit(Regression(), make_batches(3), epochs=2, progress=True)
+    last_line = capsys.readouterr().err.strip().split("\r")[-1]
+    assert "epoch 2/2" in last_line
+    assert f"loss={history.losses[-1]:.4f}" in last_line
+    assert f"epoch mean={history.epoch_losses[-1]:.4f}" in last_line
+    assert history.losses[-1] != history.epoch_losses[-1]
+
+
+@pytest.mark.parametrize("clip", [-1.0, 0, float("nan"), float("inf"), "5", True])
+def test_clip_is_checked_the_same_way_everywhere(clip):
+    model = Regression()
+    before = model.linear.W.data.copy()
+    opt = tr.optim.SGD(model.parameters(), lr=0.05)
+    with pytest.raises(ValueError, match=r"fit: clip must be a finite number > 0"):
+        tr.fit(model, make_batches(1), optimizer=opt, clip=clip, progress=False)
+    with pytest.raises(ValueError, match=r"truncated_bptt: clip must be a finite number > 0"):
+        truncated_bptt(lambda a, b, s: (model.loss(*make_batches(1)[0]), s), 4, 2, opt,
+                       clip=clip)
+    numpy.testing.assert_array_equal(model.linear.W.data, before)   # no step was taken
+
+
+def test_a_generator_is_one_epoch_only():
+    batches = make_batches(3)
+    with pytest.raises(ValueError, match=r"one-shot iterator \(generator\).*epochs=3.*list"):
+        tr.fit(Regression(), (b for b in batches), epochs=3, progress=False)
+    history = tr.fit(Regression(), (b for b in batches), epochs=1, progress=False)
+    assert history.steps == 3 and len(history.epoch_losses) == 1
+    # a function that makes a new generator every epoch is fine
+    history = tr.fit(Regression(), lambda epoch: (b for b in batches), epochs=3, progress=False)
+    assert history.steps == 9 and all(numpy.isfinite(history.epoch_losses))
+    # ... one that hands out the same, exhausted one is an error, not a nan
+    shared = (b for b in batches)
+    with pytest.raises(ValueError, match="epoch 2 of 3 had no batches"):
+        tr.fit(Regression(), lambda epoch: shared, epochs=3, progress=False)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(epochs=2.5), TypeError, r"fit: epochs must be an int, got 2.5"),
+    (dict(epochs=-1), ValueError, "fit: epochs must be at least 0"),
+    (dict(batches=[]), ValueError, "batches is empty"),
+    (dict(batches=5), TypeError, "batches must be a list of batches or a function"),
+])
+def test_fit_counts_and_batches(kwargs, error, message):
+    kwargs = {"batches": make_batches(2), **kwargs}
+    with pytest.raises(error, match=message):
+        tr.fit(Regression(), progress=False, **kwargs)
+
+
+@pytest.mark.parametrize("length, chunk, error, message", [
+    (8, 2.5, TypeError, "truncated_bptt: chunk must be an int, got 2.5"),
+    (8.0, 2, TypeError, "truncated_bptt: length must be an int"),
+    (8, 0, ValueError, "chunk must be at least 1"),
+])
+def test_truncated_bptt_counts(length, chunk, error, message):
+    model = Regression()
+    with pytest.raises(error, match=message):
+        truncated_bptt(lambda a, b, s: (model.loss(*make_batches(1)[0]), s), length, chunk,
+                       tr.optim.SGD(model.parameters(), lr=0.1))
 
 
 def test_fit_bad_arguments():

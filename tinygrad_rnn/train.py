@@ -9,9 +9,12 @@ so far, and ``fit`` returns the history of the steps done (``interrupted=True``)
 """
 import contextlib
 import math
+import numbers
 import signal
 import threading
+from collections.abc import Iterable, Iterator
 
+from .data.checks import count
 from .optim import Adam, clip_grad_norm
 from .tensor import Tensor
 
@@ -79,6 +82,33 @@ def _update(params, optimizer, loss, clip, history):
     return value
 
 
+def check_clip(where, clip):
+    """``clip`` is None (no clipping) or a finite number > 0: a negative bound would turn
+    descent into ascent, and nan would never clip."""
+    if clip is None:
+        return None
+    if isinstance(clip, bool) or not isinstance(clip, numbers.Real) or \
+            not 0 < clip < math.inf:
+        raise ValueError(f"{where}: clip must be a finite number > 0 (the largest gradient norm "
+                         f"allowed), or None for no clipping; got {clip!r}")
+    return float(clip)
+
+
+def _check_batches(batches, epochs):
+    """``batches`` must be re-iterable for several epochs: a generator is read only once."""
+    if callable(batches):
+        return
+    if not isinstance(batches, Iterable) or isinstance(batches, (str, bytes)):
+        raise TypeError(f"fit: batches must be a list of batches or a function epoch -> batches, "
+                        f"got {type(batches).__name__}")
+    if isinstance(batches, Iterator) and epochs > 1:
+        raise ValueError(f"fit: batches is a one-shot iterator ({type(batches).__name__}), which "
+                         f"runs out after the first of epochs={epochs}; pass a list "
+                         "(list(batches)) or a function epoch -> batches that makes a new one")
+    if hasattr(batches, "__len__") and len(batches) == 0 and epochs > 0:
+        raise ValueError("fit: batches is empty: there is nothing to train on")
+
+
 def _call(loss_fn, batch):
     if isinstance(batch, dict):
         return loss_fn(**batch)
@@ -97,7 +127,10 @@ def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progr
       keyword arguments.
     - ``loss_fn``: defaults to ``model.loss``. ``optimizer``: defaults to
       ``tr.optim.Adam(model.parameters(), lr=0.01)``.
-    - ``progress``: a tqdm progress bar per epoch showing the running mean loss.
+    - ``epochs``: an int >= 0. A generator can be read once only, so it is refused for
+      ``epochs > 1``; a function ``epoch -> iterable`` may return a new one every epoch.
+    - ``clip``: None, or a finite number > 0.
+    - ``progress``: a tqdm progress bar per epoch showing the latest loss and the epoch's mean.
     - ``callback(step, loss)`` is called after every step.
 
     Returns a ``History``. Ctrl-C stops cleanly between steps and returns what was done.
@@ -106,12 +139,12 @@ def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progr
         loss_fn = getattr(model, "loss", None)
         if loss_fn is None:
             raise TypeError(f"fit: {type(model).__name__} has no loss() method; pass loss_fn=")
+    epochs = count("fit", "epochs", epochs)
+    clip = check_clip("fit", clip)
+    _check_batches(batches, epochs)
     params = model.parameters()
     if optimizer is None:
         optimizer = Adam(params, lr=0.01)
-    if epochs < 0 or clip is not None and clip <= 0:
-        raise ValueError(f"fit: epochs must be >= 0 and clip positive, got epochs={epochs}, "
-                         f"clip={clip}")
     history = History()
     bar = None
     try:
@@ -121,21 +154,25 @@ def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progr
             if progress:
                 from tqdm import tqdm
                 bar = tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=True)
-            running, count = 0.0, 0
+            running, done = 0.0, 0
             for batch in epoch_batches:
                 optimizer.zero_grad()
                 value = _update(params, optimizer, _call(loss_fn, batch), clip, history)
                 running += value
-                count += 1
+                done += 1
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(loss=f"{running / count:.4f}")
+                    bar.set_postfix({"loss": f"{value:.4f}",
+                                     "epoch mean": f"{running / done:.4f}"})
                 if callback is not None:
                     callback(history.steps, value)
-            history.epoch_losses.append(running / count if count else math.nan)
             if bar is not None:
                 bar.close()
                 bar = None
+            if not done:
+                raise ValueError(f"fit: epoch {epoch + 1} of {epochs} had no batches (was "
+                                 "batches(epoch) a generator that had run out?)")
+            history.epoch_losses.append(running / done)
     except KeyboardInterrupt:
         history.interrupted = True
         optimizer.zero_grad()
@@ -146,6 +183,9 @@ def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progr
             bar.write(message)
         elif progress:
             print(message)
+    finally:
+        if bar is not None:    # an error in the loss function: the bar ends where it stopped
+            bar.close()
     return history
 
 
@@ -157,9 +197,9 @@ def truncated_bptt(step_fn, length, chunk, optimizer, state=None, clip=None, par
     ``optimizer.params``), one optimizer step, then the state is detached with ``detach_state``
     so the next chunk's gradient stops at the chunk boundary. Returns ``(losses, state)``.
     """
-    if chunk < 1 or length < 1:
-        raise ValueError(f"truncated_bptt: length and chunk must be at least 1, got "
-                         f"length={length}, chunk={chunk}")
+    length = count("truncated_bptt", "length", length, minimum=1)
+    chunk = count("truncated_bptt", "chunk", chunk, minimum=1)
+    clip = check_clip("truncated_bptt", clip)
     params = optimizer.params if params is None else list(params)
     history = History()
     for start in range(0, length, chunk):

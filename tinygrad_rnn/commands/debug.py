@@ -6,11 +6,11 @@
 
 The model options are the ones of ``render``; the graph is the same one.
 """
-import os
 import sys
 
 from ..cli import CommandError
-from .render import add_model_options, build_model, check_model_options
+from ..files import WriteError, check_writable, shown
+from .render import add_model_options, build_model, check_model_options, cli_message
 
 
 def add_parser(sub):
@@ -57,11 +57,12 @@ def run(args):
     from ..debug.repl import Repl
 
     if args.html:
-        folder = os.path.dirname(os.path.abspath(args.html))
-        if not os.path.isdir(folder):
-            raise CommandError(f"cannot write {args.html}: folder {folder} does not exist")
         if not args.html.lower().endswith((".html", ".htm")):
-            raise CommandError(f"--html needs a .html path, got {args.html}")
+            raise CommandError(f"--html needs a .html path, got {shown(args.html)!r}")
+        try:
+            check_writable(args.html)
+        except WriteError as exc:
+            raise CommandError(str(exc)) from None
     root = build_graph(args)
     stepper = Stepper(root, granularity=args.granularity)
     for spec in args.breaks:
@@ -72,9 +73,9 @@ def run(args):
     if args.html:
         try:
             stepper.to_html(args.html, view=args.view)
-        except (OSError, ValueError) as exc:
-            raise CommandError(str(exc)) from None
-        print(f"wrote {args.html} ({len(stepper)} events)")
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise CommandError(cli_message(exc, args.view or stepper.default_view)) from None
+        print(f"wrote {shown(args.html)} ({len(stepper)} events)")
         return 0
     repl = Repl(stepper, out=sys.stdout, view=args.view)
     if args.commands is not None:

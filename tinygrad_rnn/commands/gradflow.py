@@ -10,9 +10,12 @@ state s_t (computed by the library's own backward pass, see ``tinygrad_rnn.gradf
 import importlib.util
 import os
 
-from ..cli import CommandError
+from ..cli import CommandError, too_large
+from ..files import WriteError, check_writable, shown
+from .render import GATES
 
 MAX_STEPS = 2000
+MAX_BYTES = 2 * 10 ** 9   # weights, inputs and the recorded graph of all steps
 
 
 def add_parser(sub):
@@ -58,8 +61,24 @@ def check_args(args):
         raise CommandError(f"--seed must be non-negative, got {args.seed}")
     if args.gate_bias is not None and not abs(args.gate_bias) < 1e6:
         raise CommandError(f"--gate-bias must be a finite number, got {args.gate_bias}")
+    if args.gate_bias is not None and set(cells) == {"elman"}:
+        raise CommandError("--gate-bias sets the forget gate of an lstm or the update gate of a "
+                           "gru; the elman cell has no gate (use --cell lstm, gru, or several "
+                           "such as elman,lstm)")
+    nbytes = memory_bytes(cells, args.steps, args.input, args.hidden)
+    if nbytes > MAX_BYTES:
+        option = "--hidden" if args.hidden >= args.input else "--input"
+        raise too_large(option, getattr(args, option[2:]), nbytes, MAX_BYTES)
     check_output(args.output)
     return list(dict.fromkeys(cells))
+
+
+def memory_bytes(cells, steps, input_size, hidden):
+    """About how many bytes (float64) one curve needs: the weights, the inputs, and the values
+    the unrolled graph keeps for backward (a few per gate and step)."""
+    gates = max(GATES[c] for c in cells)
+    weights = gates * hidden * (input_size + hidden + 2)
+    return 8 * (weights + steps * (input_size + 6 * gates * hidden))
 
 
 def check_output(path):
@@ -67,15 +86,12 @@ def check_output(path):
 
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in PLOT_FORMATS:
-        raise CommandError(f"unknown output suffix {suffix or '(none)'!r} in {path!r}; use one "
-                           f"of {' '.join(PLOT_FORMATS)}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise CommandError(f"cannot write {path!r}: it is a folder")
-    if not os.path.isdir(folder):
-        raise CommandError(f"cannot write {path!r}: folder {folder!r} does not exist")
-    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise CommandError(f"cannot write {path!r}: permission denied")
+        raise CommandError(f"unknown output suffix {suffix or '(none)'!r} in {shown(path)!r}; "
+                           f"use one of {' '.join(PLOT_FORMATS)}")
+    try:
+        check_writable(path)
+    except WriteError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def run(args):
@@ -100,7 +116,7 @@ def run(args):
     fig = gradflow.plot_grad_norms(curves, title=title)
     try:
         gradflow.save_figure(fig, args.output)
-    except OSError as exc:
-        raise CommandError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
-    print(f"wrote {args.output}")
+    except WriteError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"wrote {shown(args.output)}")
     return 0

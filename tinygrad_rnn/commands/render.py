@@ -13,12 +13,16 @@ import os
 
 import numpy
 
-from ..cli import CommandError
+from ..cli import CommandError, too_large
+from ..files import shown
 
 DEFAULT_SENTENCE = "John lives in Salt Lake City"
 CELLS = ("elman", "lstm", "gru")
+GATES = {"elman": 1, "lstm": 4, "gru": 3}   # weight blocks of each cell (1 per gate / candidate)
 PATTERNS = ("none", "acceptor", "transducer", "encoder-decoder")
 INPUT_SIZE = 4
+MAX_LAYERS = 64
+MAX_MODEL_BYTES = 10 ** 9   # the weights of a model drawn or stepped through
 
 
 def add_model_options(p, none_means):
@@ -38,14 +42,51 @@ def add_model_options(p, none_means):
 
 def check_model_options(args):
     """One-line errors for model options that argparse cannot check by itself."""
+    check_text("--sentence", args.sentence)
     if not args.sentence.split():
         raise CommandError("--sentence is empty: give at least one word")
-    if args.layers < 1:
-        raise CommandError(f"--layers must be at least 1, got {args.layers}")
+    if not 1 <= args.layers <= MAX_LAYERS:
+        raise CommandError(f"--layers must be between 1 and {MAX_LAYERS}, got {args.layers}")
     if args.hidden < 1:
         raise CommandError(f"--hidden must be at least 1, got {args.hidden}")
     if args.seed < 0:
         raise CommandError(f"--seed must be non-negative, got {args.seed}")
+    nbytes = model_bytes(args.cell, args.hidden, args.layers, args.bidirectional,
+                         args.pattern == "encoder-decoder")
+    if nbytes > MAX_MODEL_BYTES:
+        raise too_large("--hidden", args.hidden, nbytes, MAX_MODEL_BYTES)
+
+
+def check_text(option, text):
+    """Refuse text that is not valid UTF-8: the command line had bytes that decode to nothing
+    (Python keeps them as lone surrogates), which no drawing or page can show."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = os.fsencode(text[exc.start:exc.end])
+        raise CommandError(f"{option} is not valid UTF-8 text (bytes {bad!r} at character "
+                           f"{exc.start}); give it as UTF-8") from None
+
+
+def model_bytes(cell, hidden, layers, bidirectional, decoder):
+    """About how many bytes the weights (float64) of ``build_model``'s model take."""
+    directions = 2 if bidirectional else 1
+    per_cell = GATES[cell] * hidden * (hidden + max(INPUT_SIZE, directions * hidden) + 2) * 8
+    return per_cell * directions * layers + (per_cell * directions if decoder else 0)
+
+
+def cli_message(exc, view):
+    """A drawing error in the command line's words (its options, not the Python API's)."""
+    from ..draw.api import GraphTooLarge, LayoutTimeout
+
+    if isinstance(exc, GraphTooLarge):
+        return ("the ops view of this graph is too large for dot to lay out in reasonable time; "
+                "use --view cells (one box per step) or fewer words")
+    if isinstance(exc, LayoutTimeout):
+        hint = "" if view == "cells" else ", use --view cells"
+        return (f"dot took longer than {exc.timeout:g} s (--timeout); raise --timeout{hint}, "
+                "or write the Graphviz source with -o NAME.dot and lay it out yourself")
+    return str(exc).removeprefix("render: ").removeprefix("draw: ")
 
 
 def add_parser(sub):
@@ -66,35 +107,52 @@ def add_parser(sub):
     p.add_argument("-o", "--output", default="rnn.svg", metavar="PATH",
                    help="output file: .svg (default rnn.svg), .png, .pdf, or .dot/.gv for the "
                         "Graphviz source (needs no Graphviz)")
+    p.add_argument("--keep-dot", action="store_true",
+                   help="also write the Graphviz source of an image beside it (PATH with .dot)")
     p.set_defaults(run=run)
 
 
 def check_args(args):
+    """Every argument checked before anything is computed or written."""
+    from ..draw import api
+
     check_model_options(args)
-    if not args.timeout > 0:
-        raise CommandError(f"--timeout must be positive, got {args.timeout}")
+    check_timeout(args.timeout)
+    try:
+        suffix = api.check_path(args.output, keep_dot=args.keep_dot)
+    except ValueError as exc:
+        raise CommandError(str(exc).removeprefix("render: ")) from None
+    if suffix not in (".dot", ".gv") and not api.dot_available():
+        raise CommandError(api.INSTALL)
+    return suffix
+
+
+def check_timeout(timeout, option="--timeout"):
+    """A finite number of seconds > 0 (nan, inf, 0 and negative numbers are refused)."""
+    from ..draw.api import MAX_TIMEOUT
+
+    if not 0 < timeout <= MAX_TIMEOUT:    # False for nan too
+        raise CommandError(f"{option} must be a number of seconds > 0 and <= {MAX_TIMEOUT:g}, "
+                           f"got {timeout:g}")
 
 
 def run(args):
     from ..draw import api
+    from ..files import WriteError
 
-    check_args(args)
-    try:
-        api.check_path(args.output)
-    except ValueError as exc:
-        raise CommandError(str(exc).removeprefix("render: ")) from None
-    suffix = os.path.splitext(args.output)[1].lower()
-    if suffix not in (".dot", ".gv") and not api.dot_available():
-        raise CommandError(api.INSTALL)
+    suffix = check_args(args)
     root, title = build_model(args.cell, args.sentence.split(), pattern=args.pattern,
                               bidirectional=args.bidirectional, layers=args.layers,
                               hidden=args.hidden, seed=args.seed, grad=args.show == "grad")
     try:
         api.render(root, args.output, view=args.view, show=(args.show,),
-                   title=title, timeout=args.timeout)
-    except (ValueError, RuntimeError) as exc:
-        raise CommandError(str(exc).removeprefix("render: ").removeprefix("draw: ")) from None
-    print(f"wrote {args.output}")
+                   title=title, timeout=args.timeout, keep_dot=args.keep_dot)
+    except (ValueError, RuntimeError, WriteError) as exc:
+        raise CommandError(cli_message(exc, args.view)) from None
+    written = [args.output]
+    if args.keep_dot and suffix not in (".dot", ".gv"):
+        written.append(api.dot_path(args.output))
+    print(f"wrote {' and '.join(shown(p) for p in written)}")
     return 0
 
 

@@ -6,6 +6,7 @@ learn spelling and common words in a minute of training. ``char_lm_data`` lays t
 """
 import numpy
 
+from .checks import count
 from .vocab import Vocab
 
 CORPUS = """\
@@ -49,6 +50,9 @@ def char_lm_data(batch_size, text=CORPUS, vocab=None):
     the character after ``inputs[t]``. Feed row chunks ``[k:k+chunk]`` in order and carry the
     (detached) state from one chunk to the next: that is truncated BPTT.
     """
+    count("char_lm_data", "batch_size", batch_size, minimum=1)
+    if not isinstance(text, str):
+        raise TypeError(f"char_lm_data: text must be a string, got {type(text).__name__}")
     vocab = vocab or char_vocab(text)
     ids = numpy.array(vocab.encode(text), dtype=numpy.int64)
     n = (len(ids) - 1) // batch_size

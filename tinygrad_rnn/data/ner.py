@@ -7,7 +7,11 @@ are both a first name and a city (Austin, Sydney, Florence, Jordan): only the co
 which, so a tagger must read the words around them. Sentences without any place make the
 "does this sentence mention a location?" classification (``has_location``) non-trivial.
 """
+import numbers
+
 import numpy
+
+from .checks import count
 
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
 
@@ -66,8 +70,11 @@ def tagged_sentences(n, seed=0, with_place=0.75, include_lecture=True):
     """``n`` (words, tags) pairs, lists of strings of equal length; the same seed gives the same
     sentences. A fraction ``with_place`` use a template with a place. With ``include_lecture``
     the first one is the lecture's "John lives in Salt Lake City"."""
-    if n < 0:
-        raise ValueError(f"tagged_sentences: n must be non-negative, got {n}")
+    count("tagged_sentences", "n", n)
+    if isinstance(with_place, bool) or not isinstance(with_place, numbers.Real) or \
+            not 0 <= with_place <= 1:
+        raise ValueError(f"tagged_sentences: with_place is a fraction in [0, 1], got "
+                         f"{with_place!r}")
     rng = numpy.random.default_rng(seed)
     result = []
     if include_lecture and n:

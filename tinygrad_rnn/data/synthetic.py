@@ -4,6 +4,8 @@ Both are seeded NumPy generators; arrays are time first ([T, N, ...]) like ``pad
 """
 import numpy
 
+from .checks import count
+
 
 def adding_problem(n, length, seed=0):
     """The adding problem (Hochreiter & Schmidhuber, 1997).
@@ -15,8 +17,8 @@ def adding_problem(n, length, seed=0):
     Returns ``(x, y)``: ``x`` float64 of shape [length, n, 2], ``y`` float64 of shape [n].
     Predicting 1.0 always gives a mean squared error of about 1/6: a model must beat that.
     """
-    if length < 2:
-        raise ValueError(f"adding_problem: length must be at least 2, got {length}")
+    count("adding_problem", "n", n)
+    count("adding_problem", "length", length, minimum=2)
     rng = numpy.random.default_rng(seed)
     values = rng.random((length, n))
     markers = numpy.zeros((length, n))
@@ -42,9 +44,9 @@ def copy_task(n, length=5, delay=10, n_symbols=8, seed=0):
     Returns ``(x, y)``, both int64 of shape [2 * length + delay, n] (time first). Predicting
     blanks everywhere is right at all but the last ``length`` steps.
     """
-    if length < 1 or delay < 1 or n_symbols < 1:
-        raise ValueError(f"copy_task: length, delay and n_symbols must be at least 1, got "
-                         f"length={length}, delay={delay}, n_symbols={n_symbols}")
+    count("copy_task", "n", n)
+    for name, value in (("length", length), ("delay", delay), ("n_symbols", n_symbols)):
+        count("copy_task", name, value, minimum=1)
     rng = numpy.random.default_rng(seed)
     total = 2 * length + delay
     symbols = rng.integers(1, n_symbols + 1, size=(length, n))

@@ -5,9 +5,13 @@ A ``Vocab`` maps tokens to integer ids and back. Special tokens come first, in a
 the other tokens; ``Vocab.build`` orders them by decreasing frequency, ties alphabetically, so
 the same sentences always give the same ids.
 """
+import numbers
 from collections import Counter
+from collections.abc import Iterable
 
 import numpy
+
+from .checks import as_ids, count
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -65,10 +69,20 @@ class Vocab:
         return None if self.unk is None else self.stoi[self.unk]
 
     def __getitem__(self, token):
-        """The id of ``token`` (the unknown token's id when it is not in the vocabulary)."""
-        i = self.stoi.get(token)
+        """The id of ``token`` (the unknown token's id when it is not in the vocabulary).
+
+        An unknown token that is not a string (a list, None, a number) is an error rather than
+        ``<unk>``: it is a mistake in the caller's data, not a rare word."""
+        try:
+            i = self.stoi.get(token)
+        except TypeError:                 # unhashable: a list, a dict, an array
+            i = None
         if i is not None:
             return i
+        if not isinstance(token, str):
+            raise TypeError(f"Vocab: a token must be a string, got {_short(token)} "
+                            f"({type(token).__name__}); encode takes one sentence: a string or "
+                            "a list of string tokens")
         if self.unk is None:
             raise KeyError(f"Vocab: unknown token {token!r} and this vocabulary has no unknown "
                            f"token (known: {', '.join(map(repr, self.itos[:10]))}"
@@ -79,6 +93,10 @@ class Vocab:
         """A string as tokens (characters or whitespace-separated words); lists pass through."""
         if isinstance(text, str):
             return list(text) if self.chars else text.split()
+        if text is None or isinstance(text, (bytes, numbers.Number)) or \
+                not isinstance(text, Iterable):
+            raise TypeError(f"Vocab: expected a string or a list of tokens, got {_short(text)} "
+                            f"({type(text).__name__})")
         return list(text)
 
     def encode(self, text):
@@ -89,7 +107,13 @@ class Vocab:
         """Ids -> tokens (padding left out unless ``strip_pad=False``); ``join=True`` gives a
         string (characters joined directly, words with spaces)."""
         tokens = []
-        for i in numpy.asarray(ids).reshape(-1).tolist():
+        if isinstance(ids, numbers.Number) or getattr(ids, "ndim", 1) == 0:
+            ids = [ids]                   # one id
+        try:
+            flat = numpy.asarray(ids, dtype=object).reshape(-1)
+        except (ValueError, TypeError):   # ragged nesting
+            flat = ids
+        for i in as_ids(list(flat), "Vocab.decode").tolist():
             if not 0 <= i < len(self.itos):
                 raise IndexError(f"Vocab.decode: id {i} is outside [0, {len(self.itos)})")
             if strip_pad and self.pad is not None and i == self.pad_id:
@@ -107,11 +131,15 @@ def pad_batch(sequences, pad_id=0, dtype=numpy.int64):
     of sequences; position t of sequence b is ``ids[t, b]``, ``pad_id`` past its end) and
     ``lengths`` has shape [B]. An empty sequence is an error (an RNN has no step to read).
     """
-    sequences = [list(s) for s in sequences]
+    if sequences is None or isinstance(sequences, (str, bytes)) or \
+            not isinstance(sequences, Iterable):
+        raise TypeError(f"pad_batch: expected a list of id sequences, got {_short(sequences)}")
+    sequences = [as_ids(s, f"pad_batch: sequence {b}", dtype) for b, s in enumerate(sequences)]
+    pad_id = as_ids([pad_id], "pad_batch: pad_id", dtype)[0]
     if not sequences:
         raise ValueError("pad_batch: got no sequences")
     for b, s in enumerate(sequences):
-        if not s:
+        if not len(s):
             raise ValueError(f"pad_batch: sequence {b} is empty (every sequence needs at least "
                              "one token)")
     lengths = numpy.array([len(s) for s in sequences], dtype=numpy.int64)
@@ -124,10 +152,14 @@ def pad_batch(sequences, pad_id=0, dtype=numpy.int64):
 def batches(examples, batch_size, seed=None):
     """Cut ``examples`` (a list) into lists of at most ``batch_size``, shuffled by ``seed``
     (None keeps the order). The same seed gives the same batches."""
-    if batch_size < 1:
-        raise ValueError(f"batches: batch_size must be at least 1, got {batch_size}")
+    count("batches", "batch_size", batch_size, minimum=1)
     order = numpy.arange(len(examples))
     if seed is not None:
         numpy.random.default_rng(seed).shuffle(order)
     return [[examples[i] for i in order[k:k + batch_size]]
             for k in range(0, len(order), batch_size)]
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

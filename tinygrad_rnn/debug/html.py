@@ -10,9 +10,9 @@ of boxes plus a short text per event, not with one picture per event.
 import html
 import json
 
-import graphviz
-
+from ..draw.api import dot_available, layout
 from ..draw.style import OP_FILL
+from ..files import atomic_write, check_writable
 from .frame import CURRENT_EDGE, CURRENT_FILL, GRAD_FILL, PARTIAL_FILL, build
 
 MAX_TEXT = (700, 200)  # characters of summary kept per event (short graph, long graph)
@@ -188,23 +188,31 @@ def player_data(stepper, graph):
 def render_page(stepper, view="ops", title=None):
     """The page as a string."""
     graph = build(stepper, view, values=False, neutral=True)
-    try:
-        svg = graph.pipe(format="svg").decode("utf-8")
-    except graphviz.ExecutableNotFound:
+    if not dot_available():
         raise OSError("to_html: Graphviz's dot program is needed to draw the graph "
-                      "(apt-get install graphviz)") from None
+                      "(apt-get install graphviz)")
+    # dot runs in its own process group, killed if this is interrupted (see draw.api.layout)
+    svg = layout(graph.source.encode("utf-8", "backslashreplace"), "svg").decode("utf-8")
     svg = svg[svg.find("<svg"):]
-    data = json.dumps(player_data(stepper, graph), separators=(",", ":"))
-    data = data.replace("</", "<\\/")  # the JSON cannot close its <script> element
+    data = script_json(player_data(stepper, graph))
     title = title or f"tinygrad_rnn step debugger: {stepper.names[stepper.root]}"
     return PAGE.format(title=html.escape(title), last=len(stepper) - 1, svg=svg, data=data,
                        fill_op=OP_FILL, partial=PARTIAL_FILL, grad=GRAD_FILL,
                        current=CURRENT_FILL, current_edge=CURRENT_EDGE)
 
 
+def script_json(value):
+    """``value`` as JSON that is safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` are
+    written as ``\\u003c``, ``\\u003e``, ``\\u0026`` (the same string to JSON.parse), so no text,
+    such as a word ``</script>`` or ``<!--<script>``, can end the element or comment it out."""
+    text = json.dumps(value, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def write_html(stepper, path, view="ops", title=None):
-    """Write the player to ``path``; returns the path."""
+    """Write the player to ``path`` (atomically: on any failure the old file is intact);
+    returns the path."""
+    check_writable(path)                  # before the (possibly long) drawing
     page = render_page(stepper, view, title)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(page)
+    atomic_write(path, page.encode("utf-8", "backslashreplace"))
     return path

@@ -5,15 +5,18 @@
     tr.draw(ys, view="ops")            # every primitive op, one cluster per word
     tr.render(ys, "john.svg")          # .svg .png .pdf, or the DOT source as .dot/.gv
 
-``render`` writes the DOT source first (``path`` with suffix ``.dot``) so nothing is lost when
-the layout fails, runs ``dot`` with a timeout, and writes through a temporary file then a
-rename, so a failed render leaves no half-written file.
+``render`` writes exactly the file asked for (and, with ``keep_dot=True``, the DOT source beside
+an image), each through ``files.atomic_write``: a failed render (bad path, ``dot`` error or
+time-out, full disk, Ctrl-C) writes and changes nothing. ``dot`` runs with a time limit in its
+own process group and is killed on any failure.
 """
+import numbers
 import os
 import shutil
+import signal
 import subprocess
 
-from ..files import atomic_write
+from ..files import WriteError, atomic_write, check_writable, shown
 from ..tensor import collector_paused
 from .graph import RecordedGraph
 from .hooks import Hooks
@@ -26,6 +29,7 @@ SHOWS = ("shape", "value", "grad")
 DIRECTIONS = {"LR": "BT"}
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
 MAX_OPS_NODES = 3000
+MAX_TIMEOUT = 1e6   # seconds; more is no limit at all, and overflows the OS's timers
 INSTALL = ("the 'dot' program of Graphviz is not installed (on Debian/Ubuntu: "
            "sudo apt-get install graphviz; elsewhere see https://graphviz.org/download/); "
            "a .dot file can still be written without it")
@@ -107,59 +111,121 @@ def dot_available():
     return shutil.which("dot") is not None
 
 
-def check_path(path):
-    """Raise ValueError for an unknown suffix or a folder that does not exist or is not writable."""
-    path = os.fspath(path)
+def check_timeout(timeout):
+    """``timeout`` for ``dot``: a finite positive number of seconds (at most ``MAX_TIMEOUT``), or
+    None for no limit. Raises ValueError otherwise."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or \
+            not 0 < timeout <= MAX_TIMEOUT:
+        raise ValueError(f"render: timeout must be a number of seconds > 0 and <= {MAX_TIMEOUT:g} "
+                         f"(or None for no limit), got {timeout!r}")
+    return float(timeout)
+
+
+def dot_path(path):
+    """Where ``keep_dot=True`` writes the DOT source of an image: ``path`` with suffix .dot."""
+    return os.path.splitext(os.fsdecode(os.fspath(path)))[0] + ".dot"
+
+
+def check_path(path, keep_dot=False):
+    """Raise ValueError for an unknown suffix, or a path that cannot be written (a missing or
+    read-only folder, a folder, a device or FIFO, also behind a symbolic link); with
+    ``keep_dot`` the .dot beside an image is checked too. Returns the suffix (lower case)."""
+    path = os.fsdecode(os.fspath(path))
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FORMATS:
-        raise ValueError(f"render: unknown output suffix {suffix or '(none)'!r} in {path!r}; "
-                         f"use one of {' '.join(FORMATS)}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(f"render: cannot write {path!r}: folder {folder!r} does not exist")
-    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise ValueError(f"render: cannot write {path!r}: permission denied")
-    if os.path.isdir(path):
-        raise ValueError(f"render: cannot write {path!r}: it is a folder")
+        raise ValueError(f"render: unknown output suffix {suffix or '(none)'!r} in "
+                         f"{shown(path)!r}; use one of {' '.join(FORMATS)}")
+    paths = [path] + ([dot_path(path)] if keep_dot and suffix not in (".dot", ".gv") else [])
+    for p in paths:
+        try:
+            check_writable(p)
+        except WriteError as exc:
+            raise ValueError(f"render: {exc}") from None
     return suffix
 
 
-def render(root, path, timeout=120, keep_dot=True, **draw_options):
+def render(root, path, timeout=120, keep_dot=False, **draw_options):
     """Draw ``root`` and write ``path`` by its suffix (.svg .png .pdf .dot .gv); returns path.
 
-    For an image, the DOT source is written first beside it (``keep_dot=True``: ``path`` with
-    ``.dot``), then ``dot`` lays it out with ``timeout`` seconds. Without Graphviz's ``dot``
-    only ``.dot``/``.gv`` work; the others raise ``RuntimeError`` saying how to install it.
+    Exactly the files asked for are written, each atomically (``files.atomic_write``): on any
+    failure (a bad path, a layout error or time-out, a full disk, Ctrl-C) no file is written or
+    changed. An image is laid out by Graphviz's ``dot`` within ``timeout`` seconds (None: no
+    limit); ``keep_dot=True`` also writes its DOT source beside it (``path`` with ``.dot``).
+    Without ``dot`` only ``.dot``/``.gv`` work; the others raise ``RuntimeError`` saying how
+    to install it. ``path`` may be a str, bytes or ``pathlib.Path``.
     """
-    return write_graph(draw(root, **draw_options), path, timeout=timeout, keep_dot=keep_dot)
+    check_path(path, keep_dot)
+    check_timeout(timeout)
+    graph = draw(root, **draw_options)
+    try:
+        return write_graph(graph, path, timeout=timeout, keep_dot=keep_dot)
+    except LayoutTimeout as exc:
+        if draw_options.get("view", "cells") == "cells":
+            raise
+        raise LayoutTimeout(f"{exc}; for a long sequence use view='cells'", exc.timeout) from None
 
 
-def write_graph(graph, path, timeout=120, keep_dot=True):
+def write_graph(graph, path, timeout=120, keep_dot=False):
     """Write a ``graphviz.Digraph`` (from ``draw``, a debugger frame, ...) as ``render`` does."""
-    path = os.fspath(path)
-    suffix = check_path(path)
+    path = os.fsdecode(os.fspath(path))
+    suffix = check_path(path, keep_dot)
+    timeout = check_timeout(timeout)
     if suffix not in (".dot", ".gv") and not dot_available():
-        raise RuntimeError(f"render: cannot write {path!r}: {INSTALL}")
-    source = graph.source.encode("utf-8")
+        raise RuntimeError(f"render: cannot write {shown(path)!r}: {INSTALL}")
+    # A label that is not valid Unicode (undecodable bytes of a file name or command line)
+    # is shown escaped rather than failing the whole picture.
+    source = graph.source.encode("utf-8", "backslashreplace")
     if suffix in (".dot", ".gv"):
         return atomic_write(path, source)
+    atomic_write(path, layout(source, suffix[1:], timeout))
     if keep_dot:
-        atomic_write(os.path.splitext(path)[0] + ".dot", source)
-    return atomic_write(path, layout(source, suffix[1:], timeout))
+        atomic_write(dot_path(path), source)
+    return path
+
+
+class LayoutTimeout(RuntimeError):
+    """``dot`` did not finish within the time limit (``timeout``, in seconds); it was killed."""
+
+    def __init__(self, message, timeout):
+        super().__init__(message)
+        self.timeout = timeout
 
 
 def layout(source, fmt="svg", timeout=120):
-    """Run ``dot -T<fmt>`` on DOT source bytes with a timeout; returns the output bytes."""
+    """Run ``dot -T<fmt>`` on DOT source bytes within ``timeout`` seconds; returns its output.
+
+    ``dot`` runs in a process group of its own and is killed on any exception while it runs
+    (its time-out, Ctrl-C, SIGTERM under the command line), so it never outlives the call.
+    """
+    timeout = check_timeout(timeout)
     if not dot_available():
         raise RuntimeError(INSTALL)
-    try:
-        done = subprocess.run(["dot", f"-T{fmt}"], input=source, capture_output=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"render: dot took longer than {timeout} s; for a long sequence use "
-                           "view='cells', or write a .dot file and lay it out yourself") from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError("render: dot failed: " + (message[-1] if message else
-                                                      f"exit status {done.returncode}"))
-    return done.stdout
+    with subprocess.Popen(["dot", f"-T{fmt}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(source, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise LayoutTimeout(f"render: dot took longer than {timeout:g} s; raise timeout=, "
+                                "or write a .dot file and lay it out yourself", timeout) from None
+        except BaseException:
+            _kill(proc)
+            raise
+    if proc.returncode != 0:
+        lines = [l for l in err.decode("utf-8", "replace").splitlines() if l.strip()]
+        first = next((l for l in lines if "error" in l.lower()), lines[-1] if lines else None)
+        raise RuntimeError("render: dot failed: " + (first[:500] if first else
+                                                      f"exit status {proc.returncode}"))
+    return out
+
+
+def _kill(proc):
+    """Kill ``dot`` and anything it started (its process group), and reap it."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+    proc.wait()

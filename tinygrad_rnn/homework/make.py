@@ -125,7 +125,7 @@ def plan(src):
                 elif not entry.name.endswith(".pyc"):
                     _plan_entry(path, rel, root, result, problems)
     if problems:
-        raise HomeworkError("\n".join(problems) + "\n(nothing was written)")
+        raise HomeworkError("; ".join(problems) + " (nothing was written)")
     return dict(sorted(result.items()))
 
 

@@ -92,6 +92,13 @@ def test_a_value_that_would_not_survive_the_dtype_is_refused(data, dtype, words)
         T(data, dtype=dtype)
 
 
+@pytest.mark.parametrize("data", [[2 ** 70], [[1], [-2 ** 64]]])
+def test_an_integer_beyond_int64_is_named(data):
+    """NumPy keeps such an int as a Python object; the error says which number and why."""
+    with pytest.raises(tr.DTypeError, match=r"the integer -?\d+ does not fit in int64"):
+        T(data)
+
+
 def test_conversions_that_keep_the_values_work():
     assert T([1.0, 2.0], dtype="int64").data.tolist() == [1, 2]
     assert T([0, 1], dtype="bool").data.tolist() == [False, True]

@@ -113,7 +113,7 @@ def as_array(data, dtype=None, device=CPU, copy=False, who="Tensor"):
     target = None if dtype is None else _dtype(dtype, who)
     try:
         source = xp.asarray(data)
-        _check_kind(source.dtype, who, "values")
+        _check_kind(source.dtype, who, "values", source)
         if target is None or target == source.dtype:
             owns = source is not data and getattr(source, "base", None) is None
             return source.copy() if copy and not owns else source
@@ -157,11 +157,22 @@ def _dtype(dtype, who):
     return found
 
 
-def _check_kind(dtype, who, what):
+def _check_kind(dtype, who, what, values=None):
     if dtype.kind not in _REAL_KINDS:
-        hint = " (take .real, or abs(), first)" if dtype.kind == "c" else ""
+        hint = " (take .real, or abs(), first)" if dtype.kind == "c" else _object_hint(values)
         raise DTypeError(f"{who}: {dtype.name} {what} are not supported; tensors hold real "
                          f"numbers (bool, int or float){hint}")
+
+
+def _object_hint(values):
+    """Why NumPy made an array of Python objects out of numbers: an int beyond int64."""
+    if values is None or values.dtype.kind != "O":
+        return ""
+    for v in values.reshape(-1).tolist():
+        if isinstance(v, int) and not isinstance(v, bool) and not -2 ** 63 <= v < 2 ** 63:
+            return (f" (the integer {_short(v)} does not fit in int64, the largest integer "
+                    "type; give it as a float if an approximation will do)")
+    return ""
 
 
 def _check_overflow(source, result, who, xp):

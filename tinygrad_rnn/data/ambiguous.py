@@ -18,6 +18,7 @@ words to score a tagger on.
 """
 import numpy
 
+from .checks import SENTENCE_BYTES, fits_in_memory, fraction, seed as check_seed
 from .vocab import UNK
 
 # Words that are a first name and also a city. Only their right context tells which.
@@ -71,9 +72,9 @@ def ambiguous_sentences(n, seed=0, held_out=False, ambiguous=0.7):
     """
     if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"ambiguous_sentences: n must be a non-negative int, got {n!r}")
-    if not 0.0 <= ambiguous <= 1.0:
-        raise ValueError(f"ambiguous_sentences: ambiguous must lie in [0, 1], got {ambiguous!r}")
-    rng = numpy.random.default_rng(seed)
+    ambiguous = fraction("ambiguous_sentences", "ambiguous", ambiguous)
+    rng = numpy.random.default_rng(check_seed("ambiguous_sentences", seed))
+    fits_in_memory("ambiguous_sentences", f"n={n} sentences", n * SENTENCE_BYTES)
     names = HELD_OUT_AMBIGUOUS_NAMES if held_out else AMBIGUOUS_NAMES
     people = HELD_OUT_PEOPLE if held_out else PEOPLE
     places = HELD_OUT_PLACES if held_out else PLACES
@@ -108,12 +109,31 @@ def name_positions(words, held_out=None):
 def unknown_names(sentences, rate, seed=0):
     """Word dropout for names: each word tagged as part of a name (not ``O``) becomes ``<unk>``
     with probability ``rate``. Returns new (words, tags) pairs; the tags are unchanged."""
-    if not 0.0 <= rate <= 1.0:
-        raise ValueError(f"unknown_names: rate must lie in [0, 1], got {rate!r}")
-    rng = numpy.random.default_rng(seed)
+    rate = fraction("unknown_names", "rate", rate)
+    rng = numpy.random.default_rng(check_seed("unknown_names", seed))
     out = []
-    for words, tags in sentences:
+    for words, tags in _pairs("unknown_names", sentences):
         drop = rng.random(len(words)) < rate
         out.append(([UNK if d and t != "O" else w for w, t, d in zip(words, tags, drop)],
                     list(tags)))
     return out
+
+
+def _pairs(where, sentences):
+    """``sentences`` as (words, tags) pairs of equal length, or a named error (a bare string,
+    a pair of another shape, or words and tags that do not line up)."""
+    if sentences is None or isinstance(sentences, (str, bytes)) or \
+            not hasattr(sentences, "__iter__"):
+        raise TypeError(f"{where}: expected a list of (words, tags) pairs, got "
+                        f"{type(sentences).__name__}")
+    for i, pair in enumerate(sentences):
+        try:
+            words, tags = pair
+            words, tags = list(words), list(tags)
+        except (TypeError, ValueError):
+            raise TypeError(f"{where}: sentence {i} must be a (words, tags) pair, got "
+                            f"{pair!r:.60}") from None
+        if len(words) != len(tags):
+            raise ValueError(f"{where}: sentence {i} has {len(words)} words and {len(tags)} "
+                             "tags (one tag per word)")
+        yield words, tags

@@ -1,12 +1,20 @@
-"""Argument checks shared by the data helpers: counts and token ids.
+"""Argument checks shared by the data helpers: counts, seeds, fractions, sizes and token ids.
 
 A float where a count or an id belongs is refused rather than truncated (``2.5`` sentences,
 id ``1.7``): truncating would silently give a different data set. Counts must be ints; ids
 stored as whole floats (an id array of dtype float64) are accepted, since nothing is lost.
+A request that cannot fit in memory is refused before any work, with the size it asked for.
 """
 import numbers
+import os
 
 import numpy
+
+from ..errors import TooLargeError
+
+# A generated (words, tags) sentence takes 500 to 650 bytes (measured with tracemalloc): the
+# lower end, so that only a request that surely cannot fit is refused.
+SENTENCE_BYTES = 500
 
 
 def count(where, name, value, minimum=0):
@@ -18,6 +26,55 @@ def count(where, name, value, minimum=0):
     if value < minimum:
         raise ValueError(f"{where}: {name} must be at least {minimum}, got {value}")
     return int(value)
+
+
+def seed(where, value):
+    """A generator's ``seed``: None (fresh randomness) or an int >= 0, as NumPy takes it; any
+    other value is refused here, naming ``where``, instead of deep inside NumPy."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: seed must be None or an int >= 0, got {_short(value)} "
+                        f"({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{where}: seed must be None or an int >= 0, got {value}")
+    return int(value)
+
+
+def fraction(where, name, value):
+    """``value`` as a float in [0, 1] (a rate or a share), or a named error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a number in [0, 1], got {_short(value)} "
+                        f"({type(value).__name__})")
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise ValueError(f"{where}: {name} must lie in [0, 1], got {value!r}")
+    return float(value)
+
+
+def fits_in_memory(where, what, nbytes):
+    """Refuse, before any work, a request whose result (``what``, about ``nbytes``) would not
+    fit in this machine's memory: ``2 ** 40`` sentences would otherwise run until the machine
+    runs out of it, and a huge array would fail deep inside NumPy."""
+    total = physical_memory()
+    if total is not None and nbytes > total:
+        raise TooLargeError(f"{where}: {what} would need about {_bytes(nbytes)}: too large for "
+                            f"this machine's memory ({_bytes(total)})")
+
+
+def physical_memory():
+    """The machine's memory in bytes, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} PiB"
 
 
 def as_ids(values, where, dtype=numpy.int64):

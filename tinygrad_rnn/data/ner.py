@@ -11,7 +11,7 @@ import numbers
 
 import numpy
 
-from .checks import count
+from .checks import SENTENCE_BYTES, count, fits_in_memory, seed as check_seed
 
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
 
@@ -75,7 +75,8 @@ def tagged_sentences(n, seed=0, with_place=0.75, include_lecture=True):
             not 0 <= with_place <= 1:
         raise ValueError(f"tagged_sentences: with_place is a fraction in [0, 1], got "
                          f"{with_place!r}")
-    rng = numpy.random.default_rng(seed)
+    rng = numpy.random.default_rng(check_seed("tagged_sentences", seed))
+    fits_in_memory("tagged_sentences", f"n={n} sentences", n * SENTENCE_BYTES)
     result = []
     if include_lecture and n:
         result.append((list(LECTURE_SENTENCE[0]), list(LECTURE_SENTENCE[1])))

@@ -16,6 +16,8 @@ the polarity of the *last* clause, as a reader takes it: "... dirty but ... grea
 """
 import numpy
 
+from .checks import SENTENCE_BYTES, fits_in_memory, fraction, seed as check_seed
+
 ASPECTS = ("food", "service", "room", "view", "music", "staff", "coffee", "bed")
 # Phrases that put words between the aspect and the verdict (so a fixed window misses it).
 DETAILS = ("", "", "", "at the hotel", "in the old town", "on the first day",
@@ -53,10 +55,10 @@ def review_sentences(n, seed=0, contrast=0.5, negate_rate=0.3, twins=False):
     """
     if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"review_sentences: n must be a non-negative int, got {n!r}")
-    for name, value in (("contrast", contrast), ("negate_rate", negate_rate)):
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"review_sentences: {name} must lie in [0, 1], got {value!r}")
-    rng = numpy.random.default_rng(seed)
+    contrast = fraction("review_sentences", "contrast", contrast)
+    negate_rate = fraction("review_sentences", "negate_rate", negate_rate)
+    rng = numpy.random.default_rng(check_seed("review_sentences", seed))
+    fits_in_memory("review_sentences", f"n={n} sentences", n * SENTENCE_BYTES)
     result = []
     while len(result) < n:
         positive = bool(rng.random() < 0.5)

@@ -138,6 +138,8 @@ the last light of the day.
 
 def split_stories(text=STORIES, held_out=2):
     """``(train_text, held_out_text)``: all paragraphs but the last ``held_out``, and those."""
+    if not isinstance(text, str):
+        raise TypeError(f"split_stories: text must be a string, got {type(text).__name__}")
     paragraphs = text.strip("\n").split("\n\n")
     if not isinstance(held_out, int) or isinstance(held_out, bool) or \
             not 1 <= held_out < len(paragraphs):

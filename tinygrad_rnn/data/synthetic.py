@@ -4,7 +4,7 @@ Both are seeded NumPy generators; arrays are time first ([T, N, ...]) like ``pad
 """
 import numpy
 
-from .checks import count
+from .checks import count, fits_in_memory, seed as check_seed
 
 
 def adding_problem(n, length, seed=0):
@@ -19,7 +19,9 @@ def adding_problem(n, length, seed=0):
     """
     count("adding_problem", "n", n)
     count("adding_problem", "length", length, minimum=2)
-    rng = numpy.random.default_rng(seed)
+    rng = numpy.random.default_rng(check_seed("adding_problem", seed))
+    # values, markers and x (two numbers per step): 4 float64 per step and sequence at once
+    fits_in_memory("adding_problem", f"a {(length, n, 2)} float64 array", 32 * length * n)
     values = rng.random((length, n))
     markers = numpy.zeros((length, n))
     half = length // 2
@@ -47,8 +49,9 @@ def copy_task(n, length=5, delay=10, n_symbols=8, seed=0):
     count("copy_task", "n", n)
     for name, value in (("length", length), ("delay", delay), ("n_symbols", n_symbols)):
         count("copy_task", name, value, minimum=1)
-    rng = numpy.random.default_rng(seed)
+    rng = numpy.random.default_rng(check_seed("copy_task", seed))
     total = 2 * length + delay
+    fits_in_memory("copy_task", f"two {(total, n)} int64 arrays", 8 * n * (2 * total + length))
     symbols = rng.integers(1, n_symbols + 1, size=(length, n))
     x = numpy.zeros((total, n), dtype=numpy.int64)
     y = numpy.zeros((total, n), dtype=numpy.int64)

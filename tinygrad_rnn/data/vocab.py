@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import numpy
 
-from .checks import as_ids, count
+from .checks import as_ids, count, seed as check_seed
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -28,7 +28,11 @@ class Vocab:
         self.pad, self.unk, self.chars = pad, unk, chars
         self.itos = []
         self.stoi = {}
-        for token in [t for t in (pad, unk) if t is not None] + list(specials) + list(tokens):
+        given = _token_list("specials", specials) + _token_list("tokens", tokens)
+        for token in [t for t in (pad, unk) if t is not None] + given:
+            if not isinstance(token, str):
+                raise TypeError(f"Vocab: a token must be a string, got {_short(token)} "
+                                f"({type(token).__name__})")
             if token not in self.stoi:
                 self.stoi[token] = len(self.itos)
                 self.itos.append(token)
@@ -37,10 +41,26 @@ class Vocab:
     def build(cls, sentences, min_count=1, pad=PAD, unk=UNK, specials=(), chars=False):
         """A vocabulary of every token seen at least ``min_count`` times in ``sentences``
         (lists of tokens, or strings split as ``encode`` would), most frequent first."""
+        if sentences is None or isinstance(sentences, (str, bytes)) or \
+                not isinstance(sentences, Iterable):
+            got = f"the string {_short(sentences)}" if isinstance(sentences, str) else \
+                _short(sentences)
+            raise TypeError(f"Vocab.build: expected a list of sentences, got {got} (one text: "
+                            "Vocab.build([text]))")
+        min_count = count("Vocab.build", "min_count", min_count)
         counts = Counter()
         probe = cls(pad=None, unk=None, chars=chars)
-        for sentence in sentences:
-            counts.update(probe.split(sentence))
+        for i, sentence in enumerate(sentences):
+            try:
+                tokens = probe.split(sentence)
+            except TypeError as exc:
+                reason = str(exc).removeprefix("Vocab: ")
+                raise TypeError(f"Vocab.build: sentence {i}: {reason}") from None
+            for token in tokens:
+                if not isinstance(token, str):
+                    raise TypeError(f"Vocab.build: sentence {i}: a token must be a string, got "
+                                    f"{_short(token)} ({type(token).__name__})")
+            counts.update(tokens)
         tokens = sorted((t for t, c in counts.items() if c >= min_count),
                         key=lambda t: (-counts[t], t))
         return cls(tokens, pad=pad, unk=unk, specials=specials, chars=chars)
@@ -153,6 +173,10 @@ def batches(examples, batch_size, seed=None):
     """Cut ``examples`` (a list) into lists of at most ``batch_size``, shuffled by ``seed``
     (None keeps the order). The same seed gives the same batches."""
     count("batches", "batch_size", batch_size, minimum=1)
+    seed = check_seed("batches", seed)
+    if not (hasattr(examples, "__len__") and hasattr(examples, "__getitem__")):
+        raise TypeError(f"batches: examples must be a list (anything with len() and "
+                        f"indexing), got {_short(examples)} ({type(examples).__name__})")
     order = numpy.arange(len(examples))
     if seed is not None:
         numpy.random.default_rng(seed).shuffle(order)
@@ -163,3 +187,11 @@ def batches(examples, batch_size, seed=None):
 def _short(value):
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _token_list(name, tokens):
+    """``tokens`` or ``specials`` as a list; a bare string would be taken letter by letter."""
+    if tokens is None or isinstance(tokens, (str, bytes)) or not isinstance(tokens, Iterable):
+        raise TypeError(f"Vocab: {name} must be a list of strings, got {_short(tokens)} (for "
+                        "the characters of a text: Vocab.build([text], chars=True))")
+    return list(tokens)

@@ -48,6 +48,18 @@ def test_an_image_never_clobbers_a_dot_file_of_the_same_name(tmp_path):
     assert (tmp_path / "x.dot").read_text() == "my notes"
 
 
+@needs_dot
+def test_a_folder_named_like_the_dot_file_is_left_alone(tmp_path):
+    """Once an IsADirectoryError traceback: render wrote x.dot beside x.svg even unasked."""
+    (tmp_path / "x.dot").mkdir()
+    (tmp_path / "x.dot" / "notes.txt").write_text("mine")
+    done = render("-o", "x.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    ET.fromstring((tmp_path / "x.svg").read_text())
+    assert sorted(os.listdir(tmp_path)) == ["x.dot", "x.svg"]
+    assert os.listdir(tmp_path / "x.dot") == ["notes.txt"]
+
+
 @pytest.mark.parametrize("args", [
     ["--cell", "lstm", "--view", "ops", "--show", "grad"],
     ["--cell", "gru", "--bidirectional", "--layers", "2", "--pattern", "transducer"],

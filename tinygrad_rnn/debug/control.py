@@ -9,10 +9,14 @@ at the current level or above: from an op, the next op of the same step (or the 
 from s_t, s_{t+1} (over all the ops of step t+1). ``finish`` goes to the last event of the
 current time step (from its last event, or from outside the steps, to the end of the next
 step). Like ``cont``, both stop earlier at an enabled breakpoint on the way.
+
+A breakpoint's condition is evaluated at each event the breakpoint matches; where it reads a
+node the replay has not computed yet it is false; where it fails otherwise the breakpoint
+fires and ``condition_errors`` says why (as pdb does).
 """
 from ..state import step_index
 from .breakpoints import Breakpoint
-from .evaluate import evaluate
+from .evaluate import NotYet, evaluate
 
 
 class Control:
@@ -140,6 +144,8 @@ class Control:
                 try:
                     if not evaluate(self, bp.condition, self._spans[i][1]):
                         continue
+                except NotYet:            # a node the condition reads does not exist yet
+                    continue
                 except Exception as exc:  # pdb stops at a condition that fails, and says why
                     self.condition_errors[bp.number] = f"{type(exc).__name__}: {exc}"
             hits.append(bp)

@@ -53,7 +53,7 @@ def namespace(stepper, code, progress, variables):
         value = stepper.value_of(node, progress)
         if value is None:
             also = f" ({stepper.names[node]})" if stepper.names[node] != key else ""
-            raise NotYet(f"{key}{also} is not computed yet at this event")
+            raise NotYet(f"{key}{also} is not computed yet at this event", name=key)
         return frozen(value)
 
     def value(name):
@@ -66,23 +66,30 @@ def namespace(stepper, code, progress, variables):
 
     space = {"__builtins__": builtins, "np": numpy, "numpy": numpy, "grad": grad,
              "value": value}
+    pending = {}              # names of nodes not computed yet: an error only if used
     for key in names_used(code):
-        if key in variables:
-            space[key] = variables[key]
-        elif key in nodes:
-            space[key] = value_of(nodes[key], key)
-        elif key in composite:
-            space[key] = tuple(value_of(n, key) for n in composite[key])
-    return space
+        try:
+            if key in variables:
+                space[key] = variables[key]
+            elif key in nodes:
+                space[key] = value_of(nodes[key], key)
+            elif key in composite:
+                space[key] = tuple(value_of(n, key) for n in composite[key])
+        except NotYet as exc:
+            pending[key] = exc
+    return space, pending
 
 
 @contextlib.contextmanager
-def _suggesting(stepper):
-    """A name that is not defined gets the closest node names as suggestions."""
+def _suggesting(stepper, pending):
+    """A node used before the replay computed it is ``NotYet``; another name that is not
+    defined gets the closest node names as suggestions."""
     try:
         yield
     except NameError as exc:
         name = getattr(exc, "name", None)
+        if name in pending and not isinstance(exc, NotYet):
+            raise pending[name] from None
         if isinstance(exc, NotYet) or not name:
             raise
         raise NameError(f"name {name!r} is not defined{stepper.resolver.suggest(name)}",
@@ -96,17 +103,17 @@ def _progress(stepper, progress):
 def evaluate(stepper, expression, progress=None):
     """The value of a Python expression at op-event ``progress`` (default: now)."""
     code = compile(expression, "<expression>", "eval")
-    space = namespace(stepper, code, _progress(stepper, progress), stepper.variables)
-    with _suggesting(stepper):
+    space, pending = namespace(stepper, code, _progress(stepper, progress), stepper.variables)
+    with _suggesting(stepper, pending):
         return eval(code, space)
 
 
 def execute(stepper, statement, progress=None):
     """Run a Python statement (``!`` in the debugger); what it assigns is kept as variables."""
     code = compile(statement, "<statement>", "single")
-    space = namespace(stepper, code, _progress(stepper, progress), stepper.variables)
+    space, pending = namespace(stepper, code, _progress(stepper, progress), stepper.variables)
     before = dict(space)
-    with _suggesting(stepper):
+    with _suggesting(stepper, pending):
         exec(code, space)
     for key, value in space.items():
         if key != "__builtins__" and (key not in before or before[key] is not value):

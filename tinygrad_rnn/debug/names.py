@@ -153,7 +153,7 @@ class Names:
     def suggest(self, name):
         """``"; did you mean s_2, s_3?"``, or ``""``."""
         close = difflib.get_close_matches(str(name), list(self.exact) + list(self.spelled),
-                                          n=3, cutoff=0.6)
+                                          n=3, cutoff=0.5)
         return f"; did you mean {', '.join(close)}?" if close else ""
 
     def identifiers(self):

@@ -25,7 +25,7 @@ from .frame import (CURRENT_EDGE, CURRENT_FILL, GRAD_FILL, PARTIAL_FILL, grad_te
 from .player import PAGE
 
 MAX_LINE = 300         # characters of one text line (a user's tensor name can be long)
-PLACEHOLDER = "\u2007" * 24   # figure spaces: the room kept for a value after "v=" / "g="
+PLACEHOLDER = "\u2007" * 30   # figure spaces: the room kept for a value after "v=" / "g="
 
 
 class Strings:
@@ -141,10 +141,19 @@ def render_page(stepper, view="ops", title=None):
 
 
 def slim(svg):
-    """dot's SVG without what the page does not need: comments, and the attributes that the
-    SVG default (``text-anchor="start"``) or the page's style (the font Helvetica, for a
-    text that names no other) give anyway. A 200-step LSTM's picture is a quarter smaller."""
-    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    """dot's SVG without what the page does not need: comments, ``<title>`` elements (hover
+    text showing DOT ids), the placeholders that kept room for values (laid out already; the
+    script writes the values), and the attributes that the SVG default
+    (``text-anchor="start"``) or the page's style (the font Helvetica, for a text that names no
+    other) give anyway. A 200-step LSTM's picture is a third smaller and loads faster."""
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S).replace(PLACEHOLDER, "")
+    # a node's DOT id (its <title>) becomes the group's id, an edge's its data-ends: the
+    # script finds them without walking thousands of <title> elements
+    svg = re.sub(r'<g id="node\d+" class="node">\n<title>([^<]*)</title>\n',
+                 r'<g id="\1" class="node">\n', svg)
+    svg = re.sub(r'<g id="edge\d+" class="edge">\n<title>([^<]*)</title>\n',
+                 r'<g class="edge" data-ends="\1">\n', svg)
+    svg = re.sub(r'(<g id="clust\d+" class="cluster">\n)<title>[^<]*</title>\n', r"\1", svg)
     return svg.replace(' text-anchor="start"', "").replace(f' font-family="{FONT},sans-Serif"', "")
 
 

@@ -68,7 +68,7 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
   var D = JSON.parse(document.getElementById("data").textContent);
   var S = D.strings, N = D.events.length, NS = "http://www.w3.org/2000/svg";
   var slider = document.getElementById("slider"), graph = document.getElementById("graph");
-  var svg = graph.querySelector("svg"), index = 0, timer = null, zoom = 1;
+  var svg = graph.querySelector("svg"), index = 0, timer = null, zoom = 1, initial = true;
   function $(id) {{ return document.getElementById(id); }}
   function shapeOf(el) {{ return el && el.querySelector("polygon, ellipse, path"); }}
   function keep(s) {{
@@ -76,19 +76,19 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
              width: s.getAttribute("stroke-width") || "1",
              dash: s.getAttribute("stroke-dasharray") || "" }};
   }}
+  function set(el, name, value) {{      // only what changes: fewer style recalculations
+    if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  }}
   var look = {{}}, edges = [];  // each node's and edge's own colours, restored once it has run
   graph.querySelectorAll("g.node").forEach(function (el) {{
-    var t = el.querySelector("title");
-    if (!t) return;
-    el.id = t.textContent;
     var s = shapeOf(el);
     if (s) look[el.id] = keep(s);
   }});
   graph.querySelectorAll("g.edge").forEach(function (el) {{
-    var t = el.querySelector("title"), parts = [];
-    if (!t) return;
+    var parts = [];
     el.querySelectorAll("path, polygon").forEach(function (s) {{ parts.push([s, keep(s)]); }});
-    edges.push({{ ends: t.textContent.split("->"), parts: parts }});
+    edges.push({{ ends: (el.getAttribute("data-ends") || "").split("->"), parts: parts,
+                 on: null }});
   }});
   function legendRows(box) {{   // one mark per parameter's row, found by the row's first cell
     var cells = [];
@@ -107,7 +107,7 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
       r.setAttribute("fill", D.colors.current); r.setAttribute("fill-opacity", "0.55");
       r.setAttribute("stroke", D.colors.currentEdge); r.setAttribute("stroke-width", "2");
       r.setAttribute("class", "rowmark"); r.setAttribute("data-tensor", box.m[i]);
-      r.style.display = "none";
+      r.setAttribute("display", "none");
       box.el.appendChild(r);
       return r;
     }});
@@ -167,27 +167,28 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
       var fill = done ? own.fill : "white";
       if (grads) fill = (gradsDone === box.ng) ? D.colors.grad : D.colors.partial;
       if (lit) fill = D.colors.current;
-      shape.setAttribute("fill", fill);
-      shape.setAttribute("stroke", lit ? D.colors.currentEdge : (done ? own.stroke : "#bfbfbf"));
-      shape.setAttribute("stroke-width", lit ? "3" : own.width);
-      shape.setAttribute("stroke-dasharray", done ? own.dash : "5,2");
-      el.setAttribute("class",
-                      "node" + (current ? " current" : "") + (done ? " done" : " pending"));
-      el.style.opacity = done ? "1" : "0.55";
-      box.rows.forEach(function (r, n) {{ r.style.display = cur[box.m[n]] ? "" : "none"; }});
+      set(shape, "fill", fill);
+      set(shape, "stroke", lit ? D.colors.currentEdge : (done ? own.stroke : "#bfbfbf"));
+      set(shape, "stroke-width", lit ? "3" : own.width);
+      set(shape, "stroke-dasharray", done ? own.dash : "5,2");
+      set(el, "class", "node" + (current ? " current" : "") + (done ? " done" : " pending"));
+      box.rows.forEach(function (r, n) {{ set(r, "display", cur[box.m[n]] ? "inline" : "none"); }});
       box.lines.forEach(function (L) {{
         if (!L[0]) return;
         var s = L[3] === "v" ? valueAt(L[1], p) : gradAt(L[1], p);
         var mark = box.legend && cur[L[1]];
-        L[0].textContent = s ? (mark ? "\\u25b6 " : "") + L[2] + s : "";
-        L[0].setAttribute("font-weight", mark ? "bold" : "normal");
+        s = s ? (mark ? "\\u25b6 " : "") + L[2] + s : "";
+        if (L[0].textContent !== s) L[0].textContent = s;
+        set(L[0], "font-weight", mark ? "bold" : "normal");
       }});
     }});
     edges.forEach(function (e) {{
       var on = doneBox[e.ends[0]] !== false && doneBox[e.ends[1]] !== false;
+      if (on === e.on) return;
+      e.on = on;
       e.parts.forEach(function (q) {{
-        q[0].setAttribute("stroke", on ? q[1].stroke : "#cccccc");
-        q[0].setAttribute("stroke-dasharray", on ? q[1].dash : "5,2");
+        set(q[0], "stroke", on ? q[1].stroke : "#cccccc");
+        set(q[0], "stroke-dasharray", on ? q[1].dash : "5,2");
       }});
     }});
     slider.value = index;
@@ -197,8 +198,9 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
     $("text").textContent = lines.join("\\n");
     document.body.setAttribute("data-index", String(index));
     var first = ev[1].length ? $(D.boxOf[ev[1][0]]) : null;
-    if (first && first.scrollIntoView)
+    if (first && first.scrollIntoView && !initial)  // (at the start: the view's left end)
       first.scrollIntoView({{block: "nearest", inline: "nearest"}});
+    initial = false;
   }}
   function speed() {{ return parseFloat($("speed").value) || 5; }}
   function play(on) {{

@@ -119,14 +119,15 @@ class Event:
         return f"<{self.phase} #{self.index} {self.name} ({what}){step}{culprit}>"
 
 
-def record(root, names, grad=None):
+def record(root, names, grad=None, order=None):
     """All events of ``root``'s graph: forward (one per op node), then backward (one per node
     that requires grad and receives a gradient, in reverse order, as ``Tensor.backward``).
 
     ``names`` maps node -> readable name; ``grad`` seeds dL/d(root) (ones for a scalar root).
-    Raises ``StaleValueError`` if any value of the graph changed after its forward pass.
+    ``order`` is ``forward_order(root)`` if the caller has it. Raises ``StaleValueError`` if any
+    value of the graph changed after its forward pass.
     """
-    order = forward_order(root)
+    order = forward_order(root) if order is None else order
     for node in order:
         if node.function is not None:
             check_unchanged(node, "Stepper")

@@ -14,7 +14,6 @@ of its lines; a 200-step LSTM (6,800 events) makes a page under 3 MB.
 """
 import html
 import json
-import re
 
 from ..draw.api import dot_available, layout
 from ..draw.style import FONT, OP_FILL
@@ -23,6 +22,7 @@ from . import text
 from .frame import (CURRENT_EDGE, CURRENT_FILL, GRAD_FILL, PARTIAL_FILL, grad_text, is_legend,
                     slots, value_text)
 from .player import PAGE
+from .svg import first_state, prepare
 
 MAX_LINE = 300         # characters of one text line (a user's tensor name can be long)
 PLACEHOLDER = "\u2007" * 30   # figure spaces: the room kept for a value after "v=" / "g="
@@ -132,29 +132,13 @@ def render_page(stepper, view="ops", title=None):
                       "(apt-get install graphviz)")
     # dot runs in its own process group, killed if this is interrupted (see draw.api.layout)
     svg = layout(graph.source.encode("utf-8", "backslashreplace"), "svg").decode("utf-8")
-    svg = slim(svg[svg.find("<svg"):])
-    data = script_json(player_data(stepper, graph))
+    data = player_data(stepper, graph)
+    svg = prepare(svg[svg.find("<svg"):], *first_state(data), PLACEHOLDER)
+    data = script_json(data)
     title = title or f"tinygrad_rnn step debugger: {stepper.names[stepper.root]}"
     return PAGE.format(title=html.escape(title), last=len(stepper) - 1, svg=svg, data=data,
                        fill_op=OP_FILL, partial=PARTIAL_FILL, grad=GRAD_FILL,
                        current=CURRENT_FILL, current_edge=CURRENT_EDGE, view=view, font=FONT)
-
-
-def slim(svg):
-    """dot's SVG without what the page does not need: comments, ``<title>`` elements (hover
-    text showing DOT ids), the placeholders that kept room for values (laid out already; the
-    script writes the values), and the attributes that the SVG default
-    (``text-anchor="start"``) or the page's style (the font Helvetica, for a text that names no
-    other) give anyway. A 200-step LSTM's picture is a third smaller and loads faster."""
-    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S).replace(PLACEHOLDER, "")
-    # a node's DOT id (its <title>) becomes the group's id, an edge's its data-ends: the
-    # script finds them without walking thousands of <title> elements
-    svg = re.sub(r'<g id="node\d+" class="node">\n<title>([^<]*)</title>\n',
-                 r'<g id="\1" class="node">\n', svg)
-    svg = re.sub(r'<g id="edge\d+" class="edge">\n<title>([^<]*)</title>\n',
-                 r'<g class="edge" data-ends="\1">\n', svg)
-    svg = re.sub(r'(<g id="clust\d+" class="cluster">\n)<title>[^<]*</title>\n', r"\1", svg)
-    return svg.replace(' text-anchor="start"', "").replace(f' font-family="{FONT},sans-Serif"', "")
 
 
 def script_json(value):

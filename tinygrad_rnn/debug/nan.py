@@ -22,9 +22,7 @@ def finite(array):
     """True when ``array`` (None, ints, bools included) holds no NaN and no Inf."""
     if array is None or array.dtype.kind not in "fc":
         return True
-    with numpy.errstate(all="ignore"):
-        total = array.sum()       # a NaN or Inf anywhere makes the sum non-finite
-    if math.isfinite(float(total)):
+    if math.isfinite(float(array.sum())):   # a NaN or Inf anywhere makes the sum non-finite
         return True
     return bool(numpy.isfinite(_host(array)).all())   # or the sum overflowed
 
@@ -50,9 +48,10 @@ def where_text(event):
 def mark_culprits(events, names, root):
     """Set ``event.culprit`` on the events that produce a non-finite value."""
     read = set()                  # leaves some earlier forward event read
-    for e in events:
-        e.culprit = forward_culprit(e, names, read) if e.phase == "forward" else \
-            backward_culprit(e, names, root)
+    with numpy.errstate(all="ignore"):    # a sum that overflows is checked again, quietly
+        for e in events:
+            e.culprit = forward_culprit(e, names, read) if e.phase == "forward" else \
+                backward_culprit(e, names, root)
 
 
 def forward_culprit(e, names, read):

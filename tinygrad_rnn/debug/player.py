@@ -27,6 +27,12 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
 #graph {{ overflow: auto; border: 1px solid #ddd; height: calc(100vh - 19em); min-height: 20em; }}
 #graph svg {{ display: block; }}
 #graph svg text:not([font-family]) {{ font-family: {font}, sans-serif; }}
+g.node.pending > .shape {{ fill: white; stroke: #bfbfbf; stroke-dasharray: 5,2; }}
+g.node.pending text {{ fill: #999999; }}
+g.node.gpart > .shape {{ fill: {partial}; }}
+g.node.gdone > .shape {{ fill: {grad}; }}
+g.node.lit > .shape {{ fill: {current}; stroke: {current_edge}; stroke-width: 3px; }}
+g.edge.off path, g.edge.off polygon {{ stroke: #cccccc; stroke-dasharray: 5,2; }}
 .legend span {{ display: inline-block; padding: 0 0.5em; margin-right: 0.3em; font-size: 12px;
                border: 1px solid #999; }}
 .keys {{ font-size: 11px; color: #777; }}
@@ -70,25 +76,12 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
   var slider = document.getElementById("slider"), graph = document.getElementById("graph");
   var svg = graph.querySelector("svg"), index = 0, timer = null, zoom = 1, initial = true;
   function $(id) {{ return document.getElementById(id); }}
-  function shapeOf(el) {{ return el && el.querySelector("polygon, ellipse, path"); }}
-  function keep(s) {{
-    return {{ fill: s.getAttribute("fill"), stroke: s.getAttribute("stroke"),
-             width: s.getAttribute("stroke-width") || "1",
-             dash: s.getAttribute("stroke-dasharray") || "" }};
-  }}
   function set(el, name, value) {{      // only what changes: fewer style recalculations
     if (el.getAttribute(name) !== value) el.setAttribute(name, value);
   }}
-  var look = {{}}, edges = [];  // each node's and edge's own colours, restored once it has run
-  graph.querySelectorAll("g.node").forEach(function (el) {{
-    var s = shapeOf(el);
-    if (s) look[el.id] = keep(s);
-  }});
+  var edges = [];
   graph.querySelectorAll("g.edge").forEach(function (el) {{
-    var parts = [];
-    el.querySelectorAll("path, polygon").forEach(function (s) {{ parts.push([s, keep(s)]); }});
-    edges.push({{ ends: (el.getAttribute("data-ends") || "").split("->"), parts: parts,
-                 on: null }});
+    edges.push({{ el: el, ends: (el.getAttribute("data-ends") || "").split("->") }});
   }});
   function legendRows(box) {{   // one mark per parameter's row, found by the row's first cell
     var cells = [];
@@ -115,7 +108,7 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
   D.boxes.forEach(function (box) {{
     box.el = $(box.id);
     box.lines = [];
-    box.rows = [];
+    box.rows = null;                          // the table's row marks, made when first needed
     if (!box.el) return;
     var texts = box.el.querySelectorAll("text"), wanted = 0;
     box.s.forEach(function (s) {{ wanted += s[2].length; }});
@@ -123,11 +116,10 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
     box.s.forEach(function (s) {{
       s[2].split("").forEach(function (kind) {{
         var t = texts[j++];
-        if (t) {{ t.textContent = ""; t.setAttribute("class", "slot"); }}
+        if (t) t.setAttribute("class", "slot");
         box.lines.push([t, s[0], S[s[1]], kind]);
       }});
     }});
-    if (box.legend) box.rows = legendRows(box);
   }});
   function valueAt(k, p) {{
     var f = D.fwd[k];
@@ -152,8 +144,8 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
     ev[1].forEach(function (k) {{ cur[k] = true; }});
     var doneBox = {{}};
     D.boxes.forEach(function (box) {{
-      var el = box.el, shape = shapeOf(el), own = look[box.id];
-      if (!shape || !own) return;
+      var el = box.el;
+      if (!el) return;
       var done = true, grads = 0, gradsDone = 0, current = false;
       box.m.forEach(function (k) {{
         var s = nodeState(k, p);
@@ -163,16 +155,14 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
         if (cur[k]) current = true;
       }});
       doneBox[box.id] = done;
-      var lit = current && !box.legend;        // the table marks the parameter's row instead
-      var fill = done ? own.fill : "white";
-      if (grads) fill = (gradsDone === box.ng) ? D.colors.grad : D.colors.partial;
-      if (lit) fill = D.colors.current;
-      set(shape, "fill", fill);
-      set(shape, "stroke", lit ? D.colors.currentEdge : (done ? own.stroke : "#bfbfbf"));
-      set(shape, "stroke-width", lit ? "3" : own.width);
-      set(shape, "stroke-dasharray", done ? own.dash : "5,2");
-      set(el, "class", "node" + (current ? " current" : "") + (done ? " done" : " pending"));
-      box.rows.forEach(function (r, n) {{ set(r, "display", cur[box.m[n]] ? "inline" : "none"); }});
+      // the same classes as svg.node_class; the table marks the parameter's row instead
+      set(el, "class", "node" + (current ? " current" : "") + (done ? " done" : " pending") +
+          (grads ? (gradsDone === box.ng ? " gdone" : " gpart") : "") +
+          (current && !box.legend ? " lit" : ""));
+      if (box.legend) {{
+        if (!box.rows) box.rows = legendRows(box);
+        box.rows.forEach(function (r, n) {{ set(r, "display", cur[box.m[n]] ? "inline" : "none"); }});
+      }}
       box.lines.forEach(function (L) {{
         if (!L[0]) return;
         var s = L[3] === "v" ? valueAt(L[1], p) : gradAt(L[1], p);
@@ -184,12 +174,7 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 0.8em; }}
     }});
     edges.forEach(function (e) {{
       var on = doneBox[e.ends[0]] !== false && doneBox[e.ends[1]] !== false;
-      if (on === e.on) return;
-      e.on = on;
-      e.parts.forEach(function (q) {{
-        set(q[0], "stroke", on ? q[1].stroke : "#cccccc");
-        set(q[0], "stroke-dasharray", on ? q[1].dash : "5,2");
-      }});
+      set(e.el, "class", on ? "edge" : "edge off");
     }});
     slider.value = index;
     $("counter").textContent = (index + 1) + " / " + N;

@@ -97,7 +97,7 @@ class Stepper(Control):
         self.resolver = Names(self.order)
         self.names = self.resolver.of
         self.by_name = self.resolver.exact
-        self.ops = record(root, self.names, grad)  # op-level events, forward then backward
+        self.ops = record(root, self.names, grad, self.order)  # op-level, forward then back
         if not self.ops:
             raise ValueError(f"Stepper: {self.names[root]} is a leaf with no recorded ops and no "
                              "gradient to replay")

@@ -7,71 +7,19 @@ docs/debugger.md): ``n`` goes to the next event at the current level or above (`
 import contextlib
 import io
 import pprint
-import textwrap
 
 from ..state import step_of
 from . import source, text
+from .breakcommands import BreakpointCommands
 from .evaluate import evaluate, execute
+from .help import ENTRIES, HELP, help_line
 
 
 class Quit(Exception):
     """Raised by ``q``: leave the loop."""
 
 
-ENTRIES = [  # (names, arguments, what it does): the help text, one entry per command
-    ("Moving (s, n, r, c stop early at an enabled breakpoint on the way)", None, None),
-    (("s", "step"), "[k]", "the next event (k events on)"),
-    (("n", "next"), "[k]", "the next event at this level or above: from an op inside a time "
-                           "step, the next op of that step (or its result s_t); from a step's "
-                           "result s_t, or from outside the steps, the next such event, over all "
-                           "the ops of a step (s_1 -> s_2)"),
-    (("r", "return"), "", "to the last event of this time step (from there: of the next one)"),
-    (("c", "cont", "continue"), "", "to the next event where a breakpoint fires (the end if "
-                                    "none does)"),
-    (("back", "rs"), "[k]", "k events back (b is break, as in pdb)"),
-    (("g", "goto"), "I", "to event I (1 to the number of events)"),
-    ("Breakpoints (refused at once when they cannot fire; never twice the same)", None, None),
-    (("b", "break"), "[SPEC]", "SPEC: op=tanh  t=3  name=s_3 (W_x for W^x)  phase=backward  "
-                               "nan (where a NaN/Inf is made); several must all hold; b alone "
-                               "lists the breakpoints"),
-    (("tbreak",), "SPEC", "a breakpoint removed when it fires"),
-    (("clear", "cl"), "[N ...]", "remove breakpoints N (no N: all, after asking)"),
-    (("disable",), "N ...", "keep breakpoints N but do not stop at them"),
-    (("enable",), "N ...", "stop at them again"),
-    (("condition",), "N [EXPR]", "breakpoint N fires only where EXPR is true (no EXPR: always)"),
-    ("Looking (u and d move along bt, not in time; s, n, r, c, back, g come back to the node)",
-     None, None),
-    (("w", "where"), "", "the node's scope path (which time step), creation site, any NaN/Inf "
-                         "it produced"),
-    (("bt", "backtrace"), "", "the path from the loss down to the current node (the shortest "
-                              "chain of consumers); > marks the node u and d chose"),
-    (("u", "up"), "[k]", "to the consumer on that path, toward the loss"),
-    (("d", "down"), "[k]", "back toward the current node"),
-    (("l", "list"), "", "the source lines where the node was made (again: the next lines)"),
-    (("p",), "EXPR", "a node (p s_1: value, gradient so far, where), or a Python expression over "
-                     "the node names: s_1.T, W_s @ s_1.T, np.tanh(x_3), grad('W_s')"),
-    (("pp",), "EXPR", "the same, with every number (long arrays still summarised)"),
-    (("display",), "[EXPR]", "print EXPR after each move when it changed (alone: the list)"),
-    (("undisplay",), "[EXPR]", "stop displaying EXPR (alone: all)"),
-    (("!",), "STMT", "run a Python statement (!a = s_1 * 2); what it assigns stays"),
-    (("frame",), "PATH [ops|cells]", "write the current frame (.svg .png .pdf .dot)"),
-    (("h", "help"), "[CMD]", "this text, or one command's"),
-    (("q", "quit", "exit"), "", "leave (so does Ctrl-D)"),
-]
-
-
-def _help_line(names, args, what):
-    head = ", ".join(names) + (f" {args}" if args else "")
-    return textwrap.fill(f"  {head:<22} {what}", width=92, subsequent_indent=" " * 25)
-
-
-HELP = "\n".join(
-    [(entry[0] + ":") if entry[1] is None else _help_line(*entry) for entry in ENTRIES] +
-    [textwrap.fill("An empty line repeats the last command; Ctrl-C cancels the line; a line "
-                   "that starts with a node or variable name runs as Python.", width=92)])
-
-
-class Commands:
+class Commands(BreakpointCommands):
     """The ``do_*`` methods of the prompt (a ``Repl`` provides ``stepper``, ``say``, ``ask``)."""
 
     def __init__(self):
@@ -182,81 +130,6 @@ class Commands:
             raise ValueError(f"there is no event {i}: the events are 1 to {len(st)}")
         before = st.index
         self._moved(before, st.goto(i - 1))
-
-    # ---- breakpoints ---------------------------------------------------------------------
-    def do_break(self, arg, temporary=False):
-        st = self.stepper
-        if not arg:
-            return self._list_breakpoints()
-        if arg.lstrip("+-").isdigit():       # the old "b 2" (two events back)
-            raise ValueError(f"b is break, as in pdb (b op=tanh, b t=3, b name=s_3, b nan); "
-                             f"to go {arg.lstrip('+-')} events back, type back {arg.lstrip('+-')}"
-                             " (or rs)")
-        known = len(st.breakpoints)
-        bp = st.break_at(arg, temporary=temporary)
-        if len(st.breakpoints) == known:
-            self.say(f"(breakpoint {bp.number} is already {bp})")
-            return
-        count = sum(1 for e in st.events if bp.matches(e))
-        kind = "Temporary breakpoint" if temporary else "Breakpoint"
-        fires = "" if bp.nan else f" (matches {count} event{'s' * (count != 1)})"
-        self.say(f"{kind} {bp.number}: {bp}{fires}")
-
-    def do_tbreak(self, arg):
-        if not arg:
-            raise ValueError("tbreak needs a SPEC, e.g. tbreak t=3")
-        self.do_break(arg, temporary=True)
-
-    def _list_breakpoints(self):
-        st = self.stepper
-        if not st.breakpoints:
-            self.say("no breakpoints")
-            return
-        self.say("Num Type        Disp Enb   Where")
-        for bp in st.breakpoints:
-            kind, disp = ("tbreak", "del ") if bp.temporary else ("breakpoint", "keep")
-            self.say(f"{bp.number:<3} {kind:<11} {disp} {'yes' if bp.enabled else 'no ':<5} {bp}")
-            if bp.condition:
-                self.say(f"\tstop only if {bp.condition}")
-            if bp.hits:
-                self.say(f"\tbreakpoint already hit {bp.hits} time{'s' * (bp.hits != 1)}")
-
-    def _numbers(self, arg, command):
-        try:
-            numbers = [int(n) for n in arg.split()]
-        except ValueError:
-            raise ValueError(f"{command} needs breakpoint numbers, got {arg!r}") from None
-        if not numbers:
-            raise ValueError(f"{command} needs breakpoint numbers (b lists them)")
-        return [self.stepper.breakpoint(n) for n in numbers]
-
-    def do_clear(self, arg):
-        st = self.stepper
-        if not arg:
-            if st.breakpoints and self.ask("Clear all breaks? "):
-                st.clear_breakpoints()
-                self.say("Deleted all breakpoints")
-            elif not st.breakpoints:
-                self.say("no breakpoints")
-            return
-        for bp in self._numbers(arg, "clear"):
-            st.clear_breakpoints(bp.number)
-            self.say(f"Deleted breakpoint {bp.number}: {bp}")
-
-    def do_disable(self, arg, enabled=False):
-        for bp in self._numbers(arg, "enable" if enabled else "disable"):
-            bp.enabled = enabled
-            self.say(f"{'Enabled' if enabled else 'Disabled'} breakpoint {bp.number}: {bp}")
-
-    def do_enable(self, arg):
-        self.do_disable(arg, enabled=True)
-
-    def do_condition(self, arg):
-        number, _, expression = arg.partition(" ")
-        bp = self._numbers(number, "condition")[0]
-        self.stepper.set_condition(bp.number, expression.strip() or None)
-        self.say(f"Breakpoint {bp.number} is now unconditional." if not bp.condition else
-                 f"New condition set for breakpoint {bp.number}: {bp.condition}")
 
     # ---- looking -------------------------------------------------------------------------
     def _path(self):
@@ -374,7 +247,7 @@ class Commands:
             return
         for names, args, what in ENTRIES:
             if isinstance(names, tuple) and arg in names:
-                self.say(_help_line(names, args, what))
+                self.say(help_line(names, args, what))
                 return
         raise ValueError(f"no command {arg!r}; h lists them")
 

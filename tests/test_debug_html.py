@@ -325,6 +325,9 @@ def test_a_200_step_lstm_player_is_small_and_loads_in_under_a_second(browser, tm
     assert min(loads) < 1000, loads
     assert page.text_content("#counter") == "1 / 7207"
     page.click("#last")
-    assert page.text_content("#text").startswith("[7207/7207] backward W^x (leaf)")
+    text = page.text_content("#text")
+    assert text.startswith("[7207/7207] backward W^x (leaf)")
+    assert "= sum of 200 partial gradients, from " in text and "... and 196 more" in text
+    assert text.rstrip().endswith("in parameter")        # whole lines: not cut mid-array
     assert errors == []
     page.close()

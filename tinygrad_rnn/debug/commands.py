@@ -57,13 +57,13 @@ class Commands(BreakpointCommands):
                                name in self.stepper.resolver.identifiers() or
                                name in self.stepper.resolver.composite)
 
-    def _moved(self, before, event):
+    def _moved(self, before, event, end="(reached the last event)"):
         st = self.stepper
         if st.index == before:
             edge = "last" if st.index == len(st) - 1 else "first"
             self.say(f"(already at the {edge} event)")
         elif event is None and st.index == len(st) - 1:
-            self.say("(reached the last event)")
+            self.say(end)
         self._report_hits()
         self.show_event()
 
@@ -108,9 +108,9 @@ class Commands(BreakpointCommands):
             self.say("(no breakpoints: running to the end)")
         before = st.index
         hit = st.cont()
-        if hit is None and any(bp.enabled for bp in st.breakpoints):
-            self.say("(no breakpoint fired: at the last event)")
-        self._moved(before, hit)
+        fired = any(bp.enabled for bp in st.breakpoints)
+        self._moved(before, hit, "(no breakpoint fired: at the last event)" if fired else
+                    "(reached the last event)")
         if hit is not None and any(bp.nan for bp in st.last_hits):
             self.do_where("")
 

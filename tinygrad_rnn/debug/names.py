@@ -112,6 +112,7 @@ class Names:
 
     def __init__(self, order):
         self.of = name_nodes(order)
+        self._identifiers = None
         self.exact = {name: node for node, name in self.of.items()}
         spelled = {}
         for node, name in self.of.items():
@@ -157,9 +158,11 @@ class Names:
         return f"; did you mean {', '.join(close)}?" if close else ""
 
     def identifiers(self):
-        """``{python spelling: node}`` of every node that has one."""
-        out = {ident: node for ident, node in self.spelled.items()}
-        for name, node in self.exact.items():
-            if name.isidentifier() and not keyword.iskeyword(name):
-                out[name] = node
-        return out
+        """``{python spelling: node}`` of every node that has one (do not change it)."""
+        if self._identifiers is None:
+            out = dict(self.spelled)
+            for name, node in self.exact.items():
+                if name.isidentifier() and not keyword.iskeyword(name):
+                    out[name] = node
+            self._identifiers = out
+        return self._identifiers

@@ -331,3 +331,20 @@ def test_a_200_step_lstm_player_is_small_and_loads_in_under_a_second(browser, tm
     assert text.rstrip().endswith("in parameter")        # whole lines: not cut mid-array
     assert errors == []
     page.close()
+
+
+def test_hostile_tensor_names_stay_text(browser, tmp_path):
+    evil = '"><script>document.title="owned"</script><!--'
+    W = tr.Tensor(np.full((2, 2), 0.5), requires_grad=True, name=evil)
+    c = tr.Tensor(np.zeros(2), requires_grad=True, name="c")   # two rows in the table
+    x = tr.Tensor(np.ones((1, 2)), name="x&<y>")
+    st = Stepper((x @ W + c).tanh().sum())
+    errors = []
+    page = open_page(browser, st.to_html(tmp_path / "p.html"), errors)
+    assert page.eval_on_selector_all("script", "els => els.length") == 2
+    assert page.title().startswith("tinygrad_rnn step debugger")
+    page.fill("#slider", str(st.backward_at[W]))         # the parameter's own event
+    assert evil in page.text_content("#text")
+    assert any(evil in t for t in slot_texts(page, "params"))
+    assert errors == []
+    page.close()

@@ -28,9 +28,9 @@ class Commands(BreakpointCommands):
         self._list_next = None        # (event index, focus, next line) of a listing going on
         self.commands = {}
         for names, *_ in ENTRIES:
-            if isinstance(names, tuple):
-                method = next(getattr(self, "do_" + {"!": "exec"}.get(n, n))
-                              for n in reversed(names) if hasattr(self, "do_" + {"!": "exec"}.get(n, n)))
+            if isinstance(names, tuple):      # the method is do_ + the last name that has one
+                methods = ["do_" + ("exec" if n == "!" else n) for n in reversed(names)]
+                method = getattr(self, next(m for m in methods if hasattr(self, m)))
                 self.commands.update(dict.fromkeys(names, method))
 
     # ---- showing -------------------------------------------------------------------------

@@ -161,7 +161,9 @@ g.edge.off path, g.edge.off polygon {{ stroke: #cccccc; stroke-dasharray: 5,2; }
           (current && !box.legend ? " lit" : ""));
       if (box.legend) {{
         if (!box.rows) box.rows = legendRows(box);
-        box.rows.forEach(function (r, n) {{ set(r, "display", cur[box.m[n]] ? "inline" : "none"); }});
+        box.rows.forEach(function (r, n) {{
+          set(r, "display", cur[box.m[n]] ? "inline" : "none");
+        }});
       }}
       box.lines.forEach(function (L) {{
         if (!L[0]) return;

@@ -48,9 +48,11 @@ def test_breakpoint_parsing():
     bp = Breakpoint.parse("op=tanh, t=3 phase=backward")
     assert (bp.op, bp.t, bp.phase, bp.nan) == ("tanh", 3, "backward", False)
     assert Breakpoint.parse("nan").nan and str(Breakpoint.parse("t=2 nan")) == "t=2 nan"
-    for bad in ("op", "t=three", "color=red", "", "phase=sideways"):
+    for bad in ("op", "t=three", "color=red", "", "phase=sideways", "t=1 t=2"):
         with pytest.raises(ValueError, match="breakpoint"):
             Breakpoint.parse(bad)
+    with pytest.raises(ValueError, match="did you mean op="):
+        Breakpoint.parse("opp=tanh")
 
 
 def make_nan_at_step_3():
@@ -88,13 +90,17 @@ def test_nan_inside_unroll_points_at_the_step_and_the_unroll_call():
     assert e.origin[0] == __file__ and e.origin[1] == line  # the user's unroll call
 
 
-def test_nan_only_in_the_backward_pass():
+def test_nan_only_in_the_backward_pass_stops_at_the_op_that_made_it():
     x = tr.Tensor([[0.0, 4.0]], requires_grad=True, name="x")
-    loss = (x ** 0.5).sum()                            # d sqrt(x)/dx = inf at x = 0
+    root = x ** 0.5
+    loss = root.sum()                                  # d sqrt(x)/dx = inf at x = 0
     st = Stepper(loss)
     e = st.run_to("nan")
-    assert e.phase == "backward" and e.node is x and np.isinf(e.grad).any()
+    assert e.phase == "backward" and e.node is root and e.op == "pow"   # not x, its victim
+    assert np.isfinite(e.grad).all() and np.isinf(e.sends[0].partial).any()
+    assert e.culprit == "the backward of pow produced inf (in dL/dx)"
     assert all(ev.is_finite() for ev in st.events if ev.phase == "forward")
+    assert st.run_to("nan") is None                    # x's gradient only passes it on
 
 
 def test_frame_shows_progress_and_current_node():
@@ -141,3 +147,87 @@ def test_notebook_display():
     if "image/svg+xml" in bundle:                      # needs Graphviz's dot
         assert bundle["image/svg+xml"].startswith("<svg")
         assert "<svg" in bundle["text/html"] and "forward" in bundle["text/html"]
+
+
+# ---- breakpoints that cannot silently miss ------------------------------------------------------
+@pytest.mark.parametrize("spec, message", [
+    ("name=nosuch", r"no node called 'nosuch'"),
+    ("name=s_9", r"no node called 's_9'; did you mean s_4, s_3, s_2\?"),
+    ("op=tanhh", r"no op 'tanhh' in this graph; did you mean tanh\? its ops are add, matmul, "),
+    ("t=-1", r"t=-1 is not a time step of this graph; its steps are t=1..4"),
+    ("t=999", r"t=999 is not a time step"),
+    ("t=0", r"t=0 is not a time step"),
+    ("name=s_2 t=3", r"no event of this graph has t=3 name=s_2"),
+    ("op=matmul name=s_2", r"no event of this graph has op=matmul name=s_2"),
+])
+def test_impossible_breakpoints_are_refused_at_once(spec, message):
+    loss, _, _ = unrolled()
+    st = Stepper(loss)
+    with pytest.raises(ValueError, match=message):
+        st.break_at(spec)
+    with pytest.raises(ValueError, match=message):
+        st.run_to(spec)
+    assert st.breakpoints == [] and st.index == 0
+
+
+def test_a_step_that_is_not_a_whole_number_is_refused():
+    loss, _, _ = unrolled()
+    st = Stepper(loss)
+    for t in ("3", 3.0, True):
+        with pytest.raises(ValueError, match="t must be a whole number"):
+            st.break_at(t=t)
+    assert st.break_at(t=np.int64(3)).t == 3
+
+
+def test_names_resolve_as_p_resolves_them():
+    loss, states, _ = unrolled()
+    st = Stepper(loss)
+    cell_wx = st.node("W^x")
+    assert st.node("W_x") is cell_wx                    # the finding: W_x never fired
+    st.break_at("name=W_x")
+    e = st.cont()
+    assert e is not None and e.node is cell_wx and e.phase == "backward"
+    st.goto(0)
+    assert st.run_to("name=matmul_t_2_1").name == "matmul@t=2#1"   # the Python spelling
+    with pytest.raises(ValueError, match="leaf that needs no gradient"):
+        st.break_at("name=x_1")                         # an input: no event is about it
+
+
+def test_no_duplicate_breakpoints_and_pdb_numbering():
+    loss, _, _ = unrolled()
+    st = Stepper(loss)
+    one = st.break_at("op=tanh")
+    assert st.break_at("op=tanh") is one and st.break_at(op="tanh") is one
+    assert st.break_at("name=W_x") is st.break_at("name=W^x")    # the same node
+    two = st.break_at("t=2")
+    assert [bp.number for bp in st.breakpoints] == [1, 2, 3]
+    st.clear_breakpoints(1)                             # one breakpoint, not all
+    assert [bp.number for bp in st.breakpoints] == [2, 3]
+    assert st.break_at("op=tanh").number == 4           # numbers are never reused
+    with pytest.raises(ValueError, match="no breakpoint number 1"):
+        st.clear_breakpoints(1)
+    assert two.number == 3
+
+
+def test_temporary_disabled_and_conditional_breakpoints():
+    loss, states, _ = unrolled()
+    st = Stepper(loss)
+    tmp = st.break_at("op=tanh", temporary=True)
+    assert st.cont().name == "s_1" and tmp not in st.breakpoints   # fired once, removed
+    bp = st.break_at("op=tanh")
+    bp.enabled = False
+    assert st.cont() is None                            # disabled: runs to the end
+    st.goto(0)
+    bp.enabled = True
+    st.set_condition(bp.number, "s_3.sum() > -100 if t_ready else False")
+    st.variables["t_ready"] = False
+    assert st.cont() is None                            # never true
+    st.goto(0)
+    st.variables["t_ready"] = True
+    e = st.cont()                                       # s_3 is computed at the third tanh
+    assert e.name == "s_3" and e.phase == "forward" and bp.hits == 1
+    st.goto(0)
+    st.set_condition(bp.number, "undefined_name > 0")   # a failing condition stops, as pdb
+    assert st.cont().name == "s_1" and "NameError" in st.condition_errors[bp.number]
+    with pytest.raises(SyntaxError):
+        st.set_condition(bp.number, "s_1 >")

@@ -36,7 +36,7 @@ def test_commands_script(capsys, tmp_path):
     assert code == 0 and err == ""
     assert "(tr-debug) n\n[2/" in out and "[3/" in out
     assert "s_1 = tanh(" in out and "not computed yet" in out
-    assert "breakpoint 1: op=tanh" in out and "breakpoint op=tanh" in out
+    assert "Breakpoint 1: op=tanh (matches 6 events)" in out and "Breakpoint 1: op=tanh\n" in out
     assert "in elman > t=1 'John'" in out
     assert out.count("(tr-debug) ") == 10                # stopped at q: the last n never ran
     # the value printed by p is the one the model really computed
@@ -55,13 +55,43 @@ def test_commands_errors_and_help(capsys, tmp_path):
                             "bogus;p nosuchnode;break color=red;frame x.txt;h"], capsys)
     assert code == 1                                   # a scripted command failed
     assert re.search(r"unknown command 'bogus'; type h for help", out)
-    assert "no node called 'nosuchnode'" in out and "breakpoint: cannot read" in out
+    assert "name 'nosuchnode' is not defined" in out and "breakpoint: cannot read" in out
     assert "unknown output suffix" in out and not os.path.exists("x.txt")
-    assert "break SPEC" in out                         # h
+    assert "b, break [SPEC]" in out                     # h
     code, out, _ = run_cli(["debug", *MODEL, "--granularity", "step", "--commands",
-                            "n 100;n;b 100;b"], capsys)
+                            "s 100;s;back 100;back"], capsys)
     assert code == 0 and "(already at the last event)" in out
     assert "(already at the first event)" in out and "node(s)" in out
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("name=nosuch", "no node called 'nosuch'"),
+    ("name=s_99", "no node called 's_99'; did you mean "),
+    ("op=tanhh", "no op 'tanhh' in this graph; did you mean tanh?"),
+    ("t=-1", "t=-1 is not a time step of this graph; its steps are t=1..3"),
+    ("t=999", "t=999 is not a time step"),
+])
+def test_a_breakpoint_that_cannot_fire_is_refused(spec, message, capsys):
+    """The finding: these were accepted and c ran to the end with exit status 0."""
+    code, out, err = run_cli(["debug", *MODEL, "--break", spec, "--commands", "c;q"], capsys)
+    assert code == 2 and message in err and out == "" and len(err.strip().splitlines()) == 1
+    code, out, err = run_cli(["debug", *MODEL, "--commands", f"b {spec};c;q"], capsys)
+    assert code == 1 and f"*** breakpoint: {message}" in out
+    assert "(no breakpoints: running to the end)" in out   # nothing was kept
+
+
+def test_the_console_script_says_there_is_no_user_code(tmp_path):
+    script = os.path.join(os.path.dirname(sys.executable), "tinygrad-rnn")
+    if not os.path.exists(script):
+        pytest.skip("the tinygrad-rnn console script is not installed")
+    done = subprocess.run([script, "debug", *MODEL, "--commands", "w;l;p s_1;q"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "tinygrad-rnn:" not in done.stdout           # the finding: the wrapper, line 6
+    assert "no user code: made by tinygrad_rnn at tinygrad_rnn/rnn/elman.py:" in done.stdout
+    assert "no user code: the model was built by tinygrad_rnn; the library's line is " \
+           "tinygrad_rnn/rnn/elman.py:" in done.stdout  # l lists the library's source
+    assert re.search(r"^\s*\d+ ->.*@", done.stdout, re.M)   # the line with the matmul
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -99,36 +129,56 @@ def test_help_subprocess():
     assert done.returncode == 0 and "--commands" in done.stdout and "--html" in done.stdout
 
 
-def test_pseudo_terminal():
+def test_pseudo_terminal_with_pdb_habits_only():
+    """b, c, s, n, p expr, l, w, bt, q: what someone who knows pdb types first."""
     pexpect = pytest.importorskip("pexpect")
     child = pexpect.spawn(sys.executable, ["-m", "tinygrad_rnn", "debug", *MODEL], cwd=ROOT,
                           encoding="utf-8", timeout=30, env={**os.environ, "TERM": "dumb"})
     try:
         child.expect_exact("(tr-debug) ")
         assert "[1/" in child.before
-        child.sendline("n")
+        child.sendline("s")
         child.expect(r"\[2/\d+\] forward")
         child.expect_exact("(tr-debug) ")
-        child.sendline("")                             # empty line repeats n
+        child.sendline("")                             # empty line repeats s
         child.expect(r"\[3/\d+\] forward")
-        child.sendline("break name=s_2")
-        child.expect_exact("breakpoint 1: name=s_2")
+        child.sendline("b name=s_2")
+        child.expect_exact("Breakpoint 1: name=s_2 (matches 2 events)")
         child.sendline("c")
         child.expect(r"forward  s_2 = tanh")
-        child.sendline("p s_2")
-        child.expect(r"value: \[\[")
+        child.sendline("p s_2.T")                      # an expression, not just a name
+        child.expect(r"\[\[ ?-?\d\.\d+\]\r?\n \[ ?-?\d\.\d+\]")   # a column
         child.sendline("w")
         child.expect_exact("in elman > t=2 'lives'")
-        child.sendline("what")
-        child.expect_exact("unknown command 'what'; type h for help")
-        child.sendline("b")
-        child.expect(r"add@t=2#2")
+        child.sendline("bt")
+        child.expect(r"stack#1 = stack\(sum#1, sum#2, sum#3\)\s+sum#2 = sum\(s_2\)\s+> s_2")
+        child.sendline("l")
+        child.expect(r"\d+ ->.*tanh")                   # the library's line that made s_2
+        child.sendline("n")                            # s_2 -> s_3: over step 3's ops
+        child.expect(r"forward  s_3 = tanh")
+        child.sendintr()                               # Ctrl-C at the prompt: a new prompt
         child.expect_exact("(tr-debug) ")
-        child.sendeof()                                # Ctrl-D quits cleanly
+        child.sendline("p 1 + 1")
+        child.expect(r"\r\n2\r\n")
+        child.sendline("q")
         child.expect(pexpect.EOF)
     finally:
         child.close()
     assert child.exitstatus == 0 and child.signalstatus is None
+
+
+def test_pseudo_terminal_ctrl_d():
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(sys.executable, ["-m", "tinygrad_rnn", "debug", *MODEL], cwd=ROOT,
+                          encoding="utf-8", timeout=30, env={**os.environ, "TERM": "dumb"})
+    child.expect_exact("(tr-debug) ")
+    child.sendline("b 2")                              # the old "back": a hint, no move
+    child.expect_exact("to go 2 events back, type back 2")
+    child.expect_exact("(tr-debug) ")
+    child.sendeof()                                    # Ctrl-D quits cleanly
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
 
 
 def test_pseudo_terminal_quit():

@@ -54,3 +54,17 @@ def test_partial_gradient_of_a_shared_weight():
     assert forward.phase == "forward"
     g = st.frame(view="cells")
     assert "|grad|" not in g.source                     # no heat scale before backward
+
+
+def test_a_current_parameter_marks_its_own_line_not_the_whole_table():
+    loss, states, cell = elman()
+    st = Stepper(loss)
+    st.goto(st.backward_at[cell.W_s])
+    g = st.frame(view="cells")
+    legend = line_of(g, "params")
+    assert "penwidth=3" not in legend and "#ffd92f" not in legend     # the table is not lit
+    assert "\u25b6 W^s: g=" in legend and "\u25b6 W^x" not in legend and "\u25b6 b" not in legend
+    st.goto(st.backward_at[states[2]])                  # a state: its own box is lit
+    g = st.frame(view="cells")
+    assert "penwidth=3" in line_of(g, g.node_ids[states[2]])
+    assert "\u25b6" not in line_of(g, "params")

@@ -212,3 +212,98 @@ def test_broadcast_and_float32_gradients_match_backward():
     for node, g in grads.items():
         assert g.shape == node.shape and g.dtype == node.grad.dtype
         assert np.allclose(g, node.grad, rtol=1e-6)
+
+
+# ---- names ------------------------------------------------------------------------------------
+def test_step_granularity_backward_names_the_steps_state():
+    cell, xs, ys, states, loss = elman_graph(T=3)
+    st = Stepper(loss, granularity="step")
+    back = [g for g in st.events if g.phase == "backward" and g.t is not None]
+    assert [(g.t, g.name) for g in back] == [(3, "s_3"), (2, "s_2"), (1, "s_1")]
+    assert back[0].node is states[3] and np.allclose(back[0].grad, np.ones((2, 4)))
+    assert st.goto(back[0].index) and "t=3 'in': s_3," in st.summary().splitlines()[0]
+    assert "matmul" not in repr(back[0])                 # the finding: matmul@t=3#1
+    tr.manual_seed(0)
+    ys, lstm_states = tr.rnn.unroll(tr.rnn.LSTMCell(3, 2), xs[:2])
+    groups = [g for g in Stepper(tr.stack(ys).sum(), granularity="step").events
+              if g.t == 2]
+    assert [g.name for g in groups] == ["c_2, h_2"] * 2  # forward and backward
+    assert all(g.node is lstm_states[2][1] for g in groups)
+
+
+def test_birnn_and_stacked_parameters_carry_direction_and_layer():
+    tr.manual_seed(0)
+    fwd, bwd = tr.rnn.ElmanCell(2, 3), tr.rnn.ElmanCell(2, 3)
+    xs = [np.ones((1, 2)) * t for t in range(3)]
+    ys, _ = tr.rnn.BiRNN(fwd, bwd)(xs, labels=["a", "b", "c"])
+    root = tr.stack(ys).sum()
+    names = Stepper(root).names
+    assert (names[fwd.W_x], names[bwd.W_x]) == ("forward/W^x", "backward/W^x")
+    assert names[bwd.W_s] == "backward/W^s" and not any("#" in names[p] for p in
+                                                           fwd.parameters() + bwd.parameters())
+    legend = tr.draw(root).source                      # the drawing tells them apart the same
+    assert "&#8594;" in legend and "&#8592;" in legend   # way: a direction arrow each
+    tr.manual_seed(0)
+    layers = [tr.rnn.ElmanCell(2, 3), tr.rnn.ElmanCell(3, 3)]
+    ys = tr.rnn.Stacked(layers)(xs)[0]
+    st = Stepper(tr.stack(ys).sum())
+    assert [st.names[c.W_s] for c in layers] == ["layer=1/W^s", "layer=2/W^s"]
+    assert st.node("layer_2_W_s") is layers[1].W_s     # its Python spelling finds it too
+
+
+def test_long_sequences_are_summarised_never_one_huge_line():
+    tr.manual_seed(0)
+    cell = tr.rnn.ElmanCell(2, 3)
+    ys, states = tr.rnn.unroll(cell, [np.ones((1, 2)) * 0.01] * 600)
+    st = Stepper(tr.stack(ys).sum())
+    w_s = st.backward_at[cell.W_s]
+    st.goto(w_s)
+    text = st.summary()
+    assert "= sum of 600 partial gradients, from matmul@t=600#2, " in text
+    assert "... and 596 more" in text
+    stack = st.events[st.forward_at[st.root.inputs[0]]]
+    assert len(st.goto(stack.index) and st.summary().splitlines()[0]) < 200
+    assert max(len(line) for e in range(len(st)) if st.goto(e)
+               for line in st.summary().splitlines()) < 200
+
+
+# ---- after an optimizer step ------------------------------------------------------------------
+def test_a_stepper_never_replays_values_changed_by_an_optimizer_step():
+    from tinygrad_rnn.debug.evaluate import evaluate
+    cell, xs, ys, states, loss = elman_graph(T=3)
+    st = Stepper(loss)
+    st.goto(len(st) - 1)
+    forward_ws, stepper_grad = cell.W_s.numpy().copy(), st.grad_of("W^s")[0].copy()
+    old_wx, old_b = cell.W_x.numpy().copy(), cell.b.numpy().copy()
+    loss.backward()
+    true_grad = cell.W_s.grad.copy()
+    tr.optim.SGD(cell.parameters(), lr=0.5).step()     # W^s changes now
+    assert not np.allclose(cell.W_s.numpy(), forward_ws)
+    assert np.array_equal(evaluate(st, "W_s"), forward_ws)          # p W_s: the forward's
+    assert np.array_equal(st.value_of("W_s"), forward_ws)
+    assert np.allclose(st.grad_of("W_s")[0], true_grad) and np.allclose(stepper_grad, true_grad)
+    assert np.allclose(evaluate(st, "np.tanh(x_1 @ W_x + b)"), np.tanh(xs[0] @ old_wx + old_b))
+    assert np.allclose(evaluate(st, "s_1"), np.tanh(xs[0] @ old_wx + old_b))   # s_0 = 0
+    with pytest.raises(tr.StaleValueError, match="Stepper: the tensor W"):
+        Stepper(loss)                                   # a new replay is refused
+
+
+def test_expressions_cannot_change_what_the_replay_shows():
+    from tinygrad_rnn.debug.evaluate import evaluate, execute
+    cell, xs, ys, states, loss = elman_graph(T=2)
+    st = Stepper(loss)
+    st.goto(len(st) - 1)
+    before = st.value_of("s_1").copy()
+    with pytest.raises(ValueError, match="read-only"):
+        execute(st, "s_1[0, 0] = 5.0")
+    with pytest.raises(ValueError, match="read-only"):
+        execute(st, "grad('W_s')[0, 0] = 5.0")
+    assert np.array_equal(st.value_of("s_1"), before)
+    execute(st, "a = s_1 * 2")
+    assert np.allclose(evaluate(st, "a"), 2 * before) and "a" in st.variables
+    st.goto(0)
+    from tinygrad_rnn.debug.evaluate import NotYet
+    with pytest.raises(NotYet, match="s_2 is not computed yet"):
+        evaluate(st, "s_2.T")
+    with pytest.raises(NameError, match="did you mean s_2"):
+        evaluate(st, "s_22 + 1")

@@ -16,6 +16,16 @@ import math
 
 from ..autograd import BackwardHook, backpropagate, check_unchanged, topological_order
 from ..state import step_of
+from .nan import finite, mark_culprits
+
+
+def op_level(root):
+    """The graph the Stepper replays, in which every node is one primitive op.
+
+    The one place where a time step recorded as a single node (``unroll(fused=True)``, issue
+    13) is to be expanded into its ops, through the function that issue provides, so that the
+    replay shows every op of a fused step. A graph without such nodes is returned as it is."""
+    return root
 
 
 def forward_order(root):
@@ -71,18 +81,22 @@ class Event:
     phase (None in the forward);
     ``contributions`` the partial gradients that were summed into it, as
     ``(consumer node or None for the root's seed, array)`` in arrival order; ``sends`` what it
-    passes on to its inputs. ``t`` and ``label`` come from ``unroll``'s step scope; ``origin``
+    passes on to its inputs; ``culprit`` says what non-finite value (NaN, Inf) this event
+    produced itself, not just passed on (``"the backward of pow at t=3 ('in') produced inf"``),
+    else None. ``t`` and ``label`` come from ``unroll``'s step scope; ``origin``
     is where the user's code made the node (see ``origin.describe``); ``name`` is the readable
     name the debugger uses (``s_3``, ``W_x``, ``tanh@t=3#1``).
     """
     __slots__ = ("index", "phase", "node", "name", "value", "grad", "contributions", "sends",
-                 "t", "label")
+                 "t", "label", "douts", "culprit")
 
     def __init__(self, phase, node, name, grad=None, contributions=(), sends=()):
         self.index = None
         self.phase, self.node, self.name, self.value = phase, node, name, node.data
         self.grad, self.contributions, self.sends = grad, list(contributions), list(sends)
         self.t, self.label = step_of(node)
+        self.douts = None     # backward: the gradients of every output the op's backward got
+        self.culprit = None   # what non-finite value this event produced (see nan.py)
 
     op = property(lambda self: self.node.op)
     inputs = property(lambda self: self.node.inputs)
@@ -96,25 +110,24 @@ class Event:
 
     def is_finite(self):
         """False when the value (forward) or gradient (backward) holds a NaN or an Inf."""
-        a = self.array()
-        if a is None or a.dtype.kind not in "fc":
-            return True
-        return bool(self.node._xp.isfinite(a).all())
+        return finite(self.array())
 
     def __repr__(self):
         what = self.op or "leaf"
         step = f" t={self.t}" if self.t is not None else ""
-        return f"<{self.phase} #{self.index} {self.name} ({what}){step}>"
+        culprit = f": {self.culprit}" if self.culprit else ""
+        return f"<{self.phase} #{self.index} {self.name} ({what}){step}{culprit}>"
 
 
-def record(root, names, grad=None):
+def record(root, names, grad=None, order=None):
     """All events of ``root``'s graph: forward (one per op node), then backward (one per node
     that requires grad and receives a gradient, in reverse order, as ``Tensor.backward``).
 
     ``names`` maps node -> readable name; ``grad`` seeds dL/d(root) (ones for a scalar root).
-    Raises ``StaleValueError`` if any value of the graph changed after its forward pass.
+    ``order`` is ``forward_order(root)`` if the caller has it. Raises ``StaleValueError`` if any
+    value of the graph changed after its forward pass.
     """
-    order = forward_order(root)
+    order = forward_order(root) if order is None else order
     for node in order:
         if node.function is not None:
             check_unchanged(node, "Stepper")
@@ -126,6 +139,7 @@ def record(root, names, grad=None):
         events += recorder.events
     for i, e in enumerate(events):
         e.index = i
+    mark_culprits(events, names, root)
     return events
 
 
@@ -157,6 +171,9 @@ class _Recorder(BackwardHook):
                       contributions=self.received.pop(node, ()))
         self.events.append(event)
         self.event_of[node] = event
+
+    def backward_called(self, node, douts, partials):
+        self.event_of[node].douts = douts
 
     def partial_sent(self, node, input, partial, before, total):
         self.event_of[node].sends.append(Send(input, partial, before, total))

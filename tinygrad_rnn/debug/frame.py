@@ -12,17 +12,19 @@ restyles. Looks:
     gradient so far  pink, g(k so far)=... (a partial sum while contributions still arrive),
                      |grad| on tr.draw's heat scale
     gradient done    salmon, g=...
-    current          yellow with a thick red outline
+    current          yellow with a thick red outline (a parameter: its lines in the
+                     parameters' table marked with a triangle, not the whole table)
 """
 import graphviz
 
 from ..state import step_index
-from .text import short
+from .text import compact
 
 VIEWS = ("ops", "cells")
 PENDING = {"style": "dashed", "color": "gray75", "fontcolor": "gray60", "fillcolor": "white"}
 PENDING_EDGE = {"style": "dashed", "color": "gray80"}
 PARTIAL_FILL, GRAD_FILL, CURRENT_FILL, CURRENT_EDGE = "#fee0d2", "#fc9272", "#ffd92f", "#d62728"
+CURRENT_MARK = "\u25b6 "    # before the current parameter's line in the parameters' table
 
 
 class Progress:
@@ -77,28 +79,57 @@ class Progress:
         attrs = {} if computed else dict(PENDING)
         if grad_state is not None:
             attrs["fillcolor"] = GRAD_FILL if grad_state == "done" else PARTIAL_FILL
-        if current:
+        if current and not is_legend(tensors):    # the legend marks one row, not the table
             attrs.update(fillcolor=CURRENT_FILL, color=CURRENT_EDGE, penwidth=3)
         return attrs
 
     def node_text(self, tensors):
-        """v= (value) and g= (gradient so far) of the node's tensors: a cell box's state s_t
-        (as its step declared it, every part), else its named ops, else all of them (the
-        parameters), four at most."""
-        st = self.stepper
-        shown = _shown(tensors)
-        lines = []
-        for node in shown:
-            prefix = f"{st.names[node]}: " if len(tensors) > 1 else ""
-            if self.computed(node):
-                lines.append(f"{prefix}v=" + short(st.values[node], 28))
+        """v= (value) and g= (gradient so far) of the node's tensors (see ``slots``); in the
+        parameters' table the current parameter's line is marked."""
+        st, lines = self.stepper, []
+        legend = is_legend(tensors)
+        for node, prefix, kinds in slots(st, tensors):
+            if legend and node in self.current:
+                prefix = CURRENT_MARK + prefix
+            if "v" in kinds and self.computed(node):
+                lines.append(prefix + value_text(st.values[node]))
             grad, parts, done = st.grad_of(node, self.progress)
-            if grad is not None:
-                lines.append(prefix + ("g=" if done else f"g({parts} so far)=") + short(grad, 28))
+            if "g" in kinds and grad is not None:
+                lines.append(prefix + grad_text(grad, parts, done))
         return lines
 
     def edge_style(self, tail, head):
         return PENDING_EDGE if not all(self.computed(n) for n in (*tail, *head)) else {}
+
+
+def is_legend(tensors):
+    """The table of parameters (a node that stands for several learned leaves)."""
+    return len(tensors) > 1 and all(t.function is None and t.requires_grad for t in tensors)
+
+
+def slots(stepper, tensors):
+    """``[(tensor, prefix, kinds)]``: what a node's text shows, ``kinds`` among ``"v"`` (its
+    value; not for a parameter, whose value the replay never changes) and ``"g"`` (its gradient
+    so far; for what receives one). The prefix names the tensor when the node stands for
+    several: a cell box's state s_t (as its step declared it, every part), else its named ops,
+    else all of them (four at most; every row of the parameters' table)."""
+    out = []
+    shown = list(tensors) if is_legend(tensors) else _shown(tensors)
+    for node in shown:
+        prefix = f"{stepper.names[node]}: " if len(tensors) > 1 else ""
+        kinds = ("" if node.function is None and node.requires_grad else "v") + \
+            ("g" if node in stepper.backward_at else "")
+        if kinds:
+            out.append((node, prefix, kinds))
+    return out
+
+
+def value_text(value):
+    return "v=" + compact(value)
+
+
+def grad_text(grad, parts, done):
+    return ("g=" if done else f"g({parts} so far)=") + compact(grad)
 
 
 def _shown(tensors):
@@ -117,10 +148,9 @@ def _shown(tensors):
     return (state or named or list(tensors))[-4:]
 
 
-def build(stepper, view="ops", values=True, progress=None, neutral=False):
+def build(stepper, view="ops", values=True, progress=None):
     """``tr.draw`` of the stepper's root at op-event ``progress`` (default: now, with the
-    current event highlighted). ``neutral=True`` draws every node as computed with no values:
-    the one picture the HTML player restyles."""
+    current event highlighted)."""
     from ..draw import draw
     if view not in VIEWS:
         raise ValueError(f"frame: view must be 'ops' or 'cells', got {view!r}")
@@ -128,8 +158,6 @@ def build(stepper, view="ops", values=True, progress=None, neutral=False):
     if progress is None:
         progress = stepper.progress
         current = [e.node for e in stepper.event.events]
-    if neutral:
-        return draw(stepper.root, view=view, node_style=lambda tensors: {})
     now = Progress(stepper, progress, current)
     grad = values and now.in_backward()
     return draw(stepper.root, view=view, show=("shape", "grad") if grad else ("shape",),
@@ -143,17 +171,14 @@ def frame(stepper, view="ops", values=True, progress=None):
     return build(stepper, view, values, progress)
 
 
-def mimebundle(stepper):
-    """What a notebook shows: the frame as SVG beside a short text summary."""
+def static_bundle(stepper):
+    """What a notebook without ipywidgets shows: the frame as SVG beside a short text
+    summary (just the text without Graphviz's dot)."""
     import html
     summary = stepper.summary()
     bundle = {"text/plain": f"{stepper!r}\n{summary}"}
     try:
-        try:
-            graph = stepper.frame()
-        except ValueError:  # too many nodes for the ops view
-            graph = stepper.frame(view="cells")
-        svg = graph.pipe(format="svg").decode("utf-8")
+        svg = stepper.frame().pipe(format="svg").decode("utf-8")
     except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
         return bundle
     svg = svg[svg.find("<svg"):]

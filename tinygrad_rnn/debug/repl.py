@@ -1,32 +1,18 @@
-"""The terminal debugger: a pdb-like prompt on a ``Stepper``.
+"""The terminal debugger: a pdb-like prompt on a ``Stepper`` (commands in ``commands.py``).
 
-    n, next [k]        k events on (default 1)          b, back [k]     k events back
-    c, continue        run to the next breakpoint        g, goto I       jump to event I (1-based)
-    break SPEC         op=tanh | t=3 | name=s_3 | nan | phase=backward (several: all must hold)
-    break              list breakpoints                  clear           remove them all
-    p NAME             a node's value and gradient so far (names as the debugger prints them)
-    w, where           scope path and creation site of the current node
-    l, list            the current event again           frame PATH [ops|cells]  write the frame
-    h, help            this text                         q, quit         leave (so does Ctrl-D)
-
-An empty line repeats the last command, as in pdb.
+The letters mean what they mean in pdb. An empty line repeats the last command; Ctrl-C at the
+prompt cancels the line (and stops a long ``c``); only ``q`` or Ctrl-D leave. ``--commands``
+runs a list of commands as if typed (a question such as bare ``clear``'s is answered by the
+next command in the list).
 """
 import sys
 
-import numpy
-
-from .. import backend
-from .text import formula, site
+from .commands import HELP, Commands, Quit
 
 PROMPT = "(tr-debug) "
-HELP = __doc__.split("\n\n", 1)[1].rsplit("\n\n", 1)[0]
 
 
-class Quit(Exception):
-    """Raised by ``q``: leave the loop."""
-
-
-class Repl:
+class Repl(Commands):
     """Reads commands (from the terminal, or a list for scripting) and drives a Stepper."""
 
     def __init__(self, stepper, out=None, view=None):
@@ -34,49 +20,66 @@ class Repl:
         self.view = view or stepper.default_view
         self.last = None
         self.failures = 0
-        self.commands = {
-            "n": self.do_next, "next": self.do_next, "b": self.do_back, "back": self.do_back,
-            "c": self.do_continue, "cont": self.do_continue, "continue": self.do_continue,
-            "g": self.do_goto, "goto": self.do_goto, "break": self.do_break,
-            "clear": self.do_clear, "p": self.do_print, "print": self.do_print,
-            "w": self.do_where, "where": self.do_where, "l": self.do_list, "list": self.do_list,
-            "frame": self.do_frame, "h": self.do_help, "help": self.do_help,
-            "q": self.do_quit, "quit": self.do_quit, "exit": self.do_quit,
-        }
+        self.pending = None           # the rest of a script, while one runs
+        Commands.__init__(self)
 
     def say(self, text=""):
         print(text, file=self.out, flush=True)
 
+    def ask(self, question):
+        """A yes/no answer: typed at the terminal, or the script's next command."""
+        if self.pending is not None:
+            answer = self.pending.pop(0) if self.pending else ""
+            self.say(question + answer)
+        else:
+            try:
+                answer = input(question)
+            except EOFError:
+                answer = ""
+        return answer.strip().lower() in ("y", "yes")
+
     # ---- loops ---------------------------------------------------------------------------
     def interact(self):
-        """Prompt until ``q`` or end of input (Ctrl-D)."""
+        """Prompt until ``q`` or end of input (Ctrl-D); Ctrl-C cancels the line."""
         if sys.stdin.isatty():
             try:
                 import readline  # noqa: F401  (line editing and history for input())
             except ImportError:
                 pass
-        self.do_list("")
+        self.show_event()
         while True:
             try:
                 line = input(PROMPT)
             except EOFError:
                 self.say()
                 return 0
+            except KeyboardInterrupt as exc:
+                _not_a_signal(exc)
+                self.say()                # as pdb: a fresh prompt, the session goes on
+                continue
             try:
                 self.execute(line)
             except Quit:
                 return 0
+            except KeyboardInterrupt as exc:
+                _not_a_signal(exc)
+                self.say("--KeyboardInterrupt--")
 
     def script(self, lines):
         """Run commands as if typed (each echoed after the prompt); stops at ``q`` or the end.
         Returns 1 if a command failed, else 0."""
-        self.do_list("")
-        for line in lines:
-            self.say(PROMPT + line.strip())
-            try:
-                self.execute(line)
-            except Quit:
-                break
+        self.show_event()
+        self.pending = [line.strip() for line in lines]
+        try:
+            while self.pending:
+                line = self.pending.pop(0)
+                self.say(PROMPT + line)
+                try:
+                    self.execute(line)
+                except Quit:
+                    break
+        finally:
+            self.pending = None
         return 1 if self.failures else 0
 
     def execute(self, line):
@@ -85,120 +88,43 @@ class Repl:
             if self.last is None:
                 return
             line = self.last
-        word, _, arg = line.partition(" ")
+        if line.startswith("!"):
+            word, arg = "!", line[1:]
+        else:
+            word, _, arg = line.partition(" ")
         handler = self.commands.get(word)
         if handler is None:
-            self.failures += 1
-            self.say(f"unknown command {word!r}; type h for help (n, b, c, break, p, w, frame, q)")
-            return
+            if self.is_python(word):          # as pdb: a line that is Python runs as Python
+                handler, arg = self.do_exec, line
+            else:
+                self.failures += 1
+                self.say(f"*** unknown command {word!r}; type h for help (s, n, c, b, p, l, w, "
+                         "bt, q)")
+                return
         self.last = line
         try:
             handler(arg.strip())
-        except (ValueError, KeyError, OSError, RuntimeError) as exc:
+        except Quit:
+            raise
+        except Exception as exc:  # noqa: BLE001  every error of a command is its message
             self.failures += 1
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            self.say(f"*** {message}")
-
-    # ---- commands ------------------------------------------------------------------------
-    def _count(self, arg):
-        if not arg:
-            return 1
-        try:
-            return int(arg)
-        except ValueError:
-            raise ValueError(f"expected a number of events, got {arg!r}") from None
-
-    def _moved(self, before):
-        st = self.stepper
-        if st.index == before:
-            edge = "last" if st.index == len(st) - 1 else "first"
-            self.say(f"(already at the {edge} event)")
-        self.do_list("")
-
-    def do_next(self, arg):
-        before = self.stepper.index
-        self.stepper.step(self._count(arg))
-        self._moved(before)
-
-    def do_back(self, arg):
-        before = self.stepper.index
-        self.stepper.back(self._count(arg))
-        self._moved(before)
-
-    def do_goto(self, arg):
-        before = self.stepper.index
-        self.stepper.goto(self._count(arg) - 1)
-        self._moved(before)
-
-    def do_continue(self, arg):
-        st = self.stepper
-        if not st.breakpoints:
-            self.say("(no breakpoints: running to the end)")
-        hit = st.cont()
-        if hit is None and st.breakpoints:
-            self.say("(no breakpoint hit: at the last event)")
-        elif hit is not None:
-            bps = [str(bp) for bp in st.breakpoints if bp.matches(hit)]
-            self.say(f"breakpoint {', '.join(bps)}")
-        self.do_list("")
-        if hit is not None and any(bp.nan for bp in st.breakpoints) and not hit.is_finite():
-            self.do_where("")
-
-    def do_break(self, arg):
-        st = self.stepper
-        if not arg:
-            if not st.breakpoints:
-                self.say("no breakpoints")
-            for i, bp in enumerate(st.breakpoints, 1):
-                self.say(f"{i}: {bp}")
-            return
-        bp = st.break_at(arg)
-        self.say(f"breakpoint {len(st.breakpoints)}: {bp}")
-
-    def do_clear(self, arg):
-        self.stepper.clear_breakpoints()
-        self.say("all breakpoints cleared")
-
-    def do_print(self, arg):
-        if not arg:
-            raise ValueError("p needs a node name, e.g. p s_3 (names appear in the event lines)")
-        st = self.stepper
-        node = st.node(arg)
-        self.say(f"{formula(node, st.names)}   shape {tuple(node.shape)}")
-        value = st.value_of(node)
-        self.say("  value: " + ("not computed yet" if value is None else _full(value)))
-        grad, parts, done = st.grad_of(node)
-        if grad is None:
-            state = "none (needs no gradient)" if node not in st.backward_at else "not yet"
-            self.say(f"  grad:  {state}")
-        else:
-            state = "dL/d" + st.names[node] if done else f"partial sum of {parts} so far"
-            self.say(f"  grad ({state}): {_full(grad)}")
-        self.say(f"  made at {site(node.origin)}")
-
-    def do_where(self, arg):
-        self.say(self.stepper.where())
-
-    def do_list(self, arg):
-        self.say(self.stepper.summary())
-
-    def do_frame(self, arg):
-        parts = arg.split()
-        if not parts:
-            raise ValueError("frame needs a path, e.g. frame step.svg")
-        view = parts[1] if len(parts) > 1 else self.view
-        from .files import write_frame
-        write_frame(self.stepper, parts[0], view)
-        self.say(f"wrote {parts[0]}")
-
-    def do_help(self, arg):
-        self.say(HELP)
-
-    def do_quit(self, arg):
-        raise Quit
+            self.say(f"*** {message(exc)}")
 
 
-def _full(array):
-    a = backend.to_numpy(array)
-    text = numpy.array2string(a, precision=4, threshold=64, edgeitems=3, suppress_small=True)
-    return text if "\n" not in text else "\n    " + text.replace("\n", "\n    ")
+def message(exc):
+    """An error as one line: a KeyError's text without its quotes, a user's Python error with
+    its type, as pdb prints it."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    if type(exc) in (ValueError, OSError) or type(exc).__module__.startswith("tinygrad_rnn"):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _not_a_signal(exc):
+    """Re-raise a SIGTERM/SIGHUP turned into ``cli.Terminated``: only Ctrl-C is cancelled."""
+    if type(exc) is not KeyboardInterrupt:
+        raise exc
+
+
+__all__ = ["HELP", "PROMPT", "Quit", "Repl"]

@@ -29,12 +29,17 @@ import threading
 import time
 from pathlib import Path
 
+from . import tree
 from .errors import HomeworkError
 from .make import read_regular
 from .notebooks import code_module
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPORT_LIMIT = 64 << 20
+# What the grader parses of one report: JSON's lists and objects cost ~20 times their bytes in
+# memory, so 64 MiB of "[]," would take 1.7 GB; a report never needs more than these.
+REPORT_CONTAINERS = 1_000_000
+REPORT_VALUES = 5_000_000   # observations.MAX_TOTAL numbers and the graphs' other fields
 _IGNORED = {"__pycache__", ".git", ".ipynb_checkpoints", ".pytest_cache"}
 
 
@@ -48,23 +53,34 @@ def _copy_file(src, dst):
             shutil.copyfileobj(source, target, 1 << 20)
 
 
+def _identity(path):
+    """``(device, inode)`` of what ``path`` names (a link: its target), or None."""
+    try:
+        info = os.stat(path)
+        return info.st_dev, info.st_ino
+    except (OSError, ValueError):
+        return None
+
+
 def copy_submission(submission, work, exclude=()):
     """Copy ``submission`` (a folder or one file) to the new folder ``work`` (see above),
     leaving out the paths in ``exclude`` (the tests, the solution and the reference, should
-    they lie inside the submission's folder)."""
+    they lie inside the submission's folder). However deep its folders, nothing recurses."""
     submission = Path(submission)
-    exclude = {os.path.realpath(p) for p in exclude}
+    excluded = {_identity(p) for p in exclude} - {None}
+
+    def kept(root, name):
+        return not excluded or _identity(os.path.join(root, name)) not in excluded
+
     try:
-        work.mkdir()
-        walk = os.walk(submission) if submission.is_dir() else ()
+        work.mkdir(mode=0o700)  # nobody but root (then the test user) may look in
+        walk = tree.walk(submission) if submission.is_dir() else ()
         if not submission.is_dir():
             _copy_file(submission.resolve(), work / submission.name)
         for root, dirs, files in walk:
-            dirs[:] = [d for d in dirs if d not in _IGNORED
-                       and os.path.realpath(os.path.join(root, d)) not in exclude]
+            dirs[:] = [d for d in dirs if d not in _IGNORED and kept(root, d)]
             rel = Path(root).relative_to(submission)
-            for name in dirs + [f for f in files
-                                if os.path.realpath(os.path.join(root, f)) not in exclude]:
+            for name in dirs + [f for f in files if kept(root, f)]:
                 src, dst = Path(root) / name, work / rel / name
                 mode = os.lstat(src).st_mode
                 if stat.S_ISLNK(mode):
@@ -73,9 +89,9 @@ def copy_submission(submission, work, exclude=()):
                     dst.mkdir()
                 elif stat.S_ISREG(mode) and not name.endswith(".pyc"):
                     _copy_file(src, dst)
-        for notebook in sorted(work.glob("*.ipynb")):
+        for notebook in sorted(work.glob("*.ipynb")):  # a folder named x.ipynb is no notebook
             module = notebook.with_suffix(".py")
-            if not notebook.is_symlink() and not os.path.lexists(module):
+            if stat.S_ISREG(os.lstat(notebook).st_mode) and not os.path.lexists(module):
                 module.write_text(code_module(read_regular(notebook), notebook.name),
                                   encoding="utf-8")
     except (OSError, HomeworkError) as exc:
@@ -128,7 +144,7 @@ def run(request, submission, sandbox, identity, timeout, output_limit, cancel=No
         outcome = _start_and_wait(request, work, sandbox, identity, timeout, output_limit,
                                   cancel, start)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tree.remove_tree(tmp)
     prefixes = (str(work) + os.sep, str(work.resolve()) + os.sep)
 
     def relative(text):  # "elman.py", not "/tmp/tinygrad-rnn-grade-.../submission/elman.py"
@@ -239,6 +255,13 @@ def probe(paths, sandbox, identity, libraries=()):
                             outputs[0][0].decode(errors="replace")[-500:]) from None
 
 
+def _too_complex(report):
+    """Whether parsing ``report`` could take far more memory than any test's report needs
+    (counted on the bytes: a bracket inside a string counts too, erring on the safe side)."""
+    return (report.count(b"[") + report.count(b"{") > REPORT_CONTAINERS or
+            report.count(b",") > REPORT_VALUES)
+
+
 def _outcome(outputs, reports, timed_out, returncode, timeout):
     """What happened to one test process, from its output, its report and its exit."""
     output, dropped = outputs[0] if outputs else (b"", 0)
@@ -251,6 +274,9 @@ def _outcome(outputs, reports, timed_out, returncode, timeout):
     if timed_out:
         outcome.update(status="timeout", message=f"timed out after {timeout:g} s (an endless "
                        "loop, or far too slow) and was stopped")
+    elif report and _too_complex(report):
+        outcome.update(status="unreadable", message="the test process sent a report too large "
+                                                    "to read")
     elif report:
         try:
             sent = json.loads(report.decode("utf-8")) if not report_dropped else None

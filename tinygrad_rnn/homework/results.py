@@ -135,13 +135,20 @@ def _num(x):
     return f"{x:.4g}" if x != int(x) else f"{x:g}"
 
 
+def printable(text):
+    """``text`` with every character a terminal could act on (escape sequences, carriage
+    returns, bidirectional overrides) written as a Python escape: a message can quote what a
+    submission raised, and the grader prints it on the instructor's terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def summary_line(case, entry):
     """One line per test: ``PASS  2/2  test_elman.py::test_R  first line of the message``."""
     points = f"{_num(entry['score'])}/{_num(case.points)}"
     line = f"{entry['label']:<7} {points:>7}  {case.name}{'  (hidden)' if case.hidden else ''}"
     message = entry.get("message", "")
     if entry["status"] != "passed" and message:
-        first = message.split(": ", 1)[-1].splitlines()[0]
+        first = printable(message.split(": ", 1)[-1].split("\n")[0])
         line += f"\n{'':17}{first[:150]}{'...' if len(first) > 150 else ''}"
     return line
 

@@ -251,17 +251,22 @@ def test_a_report_of_a_million_empty_lists_is_not_parsed(tmp_path):
     assert "the test process sent a report too large to read" in results["tests"][0]["output"]
 
 
-def test_escape_sequences_from_a_submission_never_reach_the_terminal(tmp_path, capsys):
-    """What a submission raises is quoted on the instructor's terminal: escaped, so that it
-    cannot retitle the window or erase and rewrite lines of the summary."""
-    sly = "def f(x):\n    raise RuntimeError('\\x1b]0;owned\\x07\\x1b[2K\\u202eDENIAL')\n"
+def test_what_a_submission_raises_is_quoted_as_plain_text(tmp_path, capsys):
+    """On the instructor's terminal escaped, so that it cannot retitle the window or erase and
+    rewrite lines of the summary; in results.json as text, never rendered as HTML or
+    Markdown in the page of whoever reads the results."""
+    sly = "def f(x):\n    raise RuntimeError('\\x1b]0;owned\\x07\\x1b[2K\\u202e<img src=x>')\n"
     tests = {"test_f": "def test_f():\n    observe('f(2)', mod.f(2))\n"}
     root = homework(tmp_path, tests, sly=sly)
     assert main(["homework", "grade", str(root / "subs" / "sly"), "--tests", str(root / "tests"),
-                 "--solution", str(root / "solution"), "--timeout", "30"]) == 0
+                 "--solution", str(root / "solution"), "--timeout", "30",
+                 "--json", str(root / "results.json")]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
-    assert "RuntimeError: \\x1b]0;owned\\x07\\x1b[2K\\u202eDENIAL" in out
+    assert "RuntimeError: \\x1b]0;owned\\x07\\x1b[2K\\u202e<img src=x>" in out
+    results = json.loads((root / "results.json").read_text())
+    assert (results["output_format"], results["test_output_format"]) == ("text", "text")
+    assert "<img src=x>" in results["tests"][0]["output"]  # shown as these characters
 
 
 @as_root

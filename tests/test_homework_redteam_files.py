@@ -80,10 +80,13 @@ def test_an_uploaded_tree_thousands_deep_and_a_folder_named_like_a_notebook(tmp_
     """Copying an upload 1100 folders deep recursed once per level (RecursionError: no
     results at all); a folder "notes.ipynb" stopped the grading ("not a regular file")."""
     root = _homework(tmp_path, "def f(x):\n    return 2 * x\n")
-    _nest(root / "sub", 1100)
-    (root / "sub" / "notes.ipynb").mkdir()
-    results = grade(root / "sub", root / "tests", solution=root / "solution", timeout=60)
-    assert results["score"] == 1, results["tests"][0]["output"]
+    try:
+        _nest(root / "sub", 1100)
+        (root / "sub" / "notes.ipynb").mkdir()
+        results = grade(root / "sub", root / "tests", solution=root / "solution", timeout=60)
+        assert results["score"] == 1, results["tests"][0]["output"]
+    finally:  # pytest's own clean-up of tmp_path recurses once per level too
+        remove_tree(root / "sub")
 
 
 def test_removing_a_tree_never_follows_a_link(tmp_path):

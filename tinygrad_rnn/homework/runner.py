@@ -231,7 +231,7 @@ def probe(paths, sandbox, identity, libraries=()):
         if mode == "write":
             listing.append((str(path), "write"))
         elif os.path.isdir(path):
-            for root, _, files in os.walk(path):
+            for root, _, files in tree.walk(path):
                 listing += [(root, "dir")] + [(os.path.join(root, f), "file") for f in files]
         else:
             listing.append((str(path), "file"))

@@ -16,14 +16,18 @@ _FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC",
 def walk(top):
     """``(folder, dir names, file names)`` of ``top`` and every folder below it, top-down, like
     ``os.walk`` (links are listed with the files and never followed; trimming the dir names
-    in place skips those folders), without recursion."""
+    in place skips those folders; a folder that cannot be listed is left out), without
+    recursion."""
     stack = [os.fspath(top)]
     while stack:
         folder = stack.pop()
         dirs, files = [], []
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry.name)
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry.name)
+        except OSError:  # a folder that cannot be listed is skipped, as os.walk does
+            continue
         dirs.sort()
         files.sort()
         yield folder, dirs, files

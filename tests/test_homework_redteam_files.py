@@ -187,3 +187,24 @@ def test_saved_widget_state_leaves_the_student_notebook():
     student = json.loads(student_notebook(json.dumps(notebook).encode(), "n.ipynb"))
     assert "THE ANSWER" not in json.dumps(student)
     assert student["metadata"] == {"kernelspec": {"name": "python3"}}
+
+
+@pytest.mark.skipif(not ROOT, reason="cleaning a test user's files needs root")
+def test_files_left_in_a_world_writable_subfolder_are_removed(tmp_path, monkeypatch):
+    """/tmp/.X11-unix and the like: world-writable folders inside the cleaned ones."""
+    grading_tmp = scratch()
+    (grading_tmp / "shared").mkdir()
+    (grading_tmp / "shared").chmod(0o1777)
+    monkeypatch.setattr(tempfile, "tempdir", str(grading_tmp))
+    monkeypatch.setenv("TMPDIR", str(grading_tmp))
+    leave = f'''import os
+def f(x):
+    with open({str(grading_tmp / "shared" / "left")!r}, "w") as handle:
+        handle.write("for the next test")
+    os.makedirs({str(grading_tmp / "shared" / "folder" / "inside")!r})
+    return 2 * x
+'''
+    root = _homework(tmp_path, leave)
+    results = grade(root / "sub", root / "tests", solution=root / "solution", timeout=30)
+    assert results["score"] == 1, results["tests"][0]["output"]
+    assert sorted(os.listdir(grading_tmp / "shared")) == []

@@ -27,6 +27,7 @@ from . import tree
 from .errors import HomeworkError
 
 DEFAULT_MEMORY = 4 << 30
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
 _FIRST_ID = 2_000_000_000   # well above the ids distributions hand out, below 2**31
 
 
@@ -201,36 +202,53 @@ class Sandbox:
     @staticmethod
     def _remove_files(identity):
         """Files and folders ``identity`` left in the world-writable folders (and in their
-        world-writable subfolders, such as /tmp/.X11-unix), however deep."""
+        world-writable subfolders, such as /tmp/.X11-unix), however deep. Everything relative
+        to open folders: a concurrent test user could swap a subfolder for a link to /etc."""
         folders = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue",
                    os.environ.get("TMPDIR", "/tmp")}
         for folder in sorted(folders):
             try:
-                entries = list(os.scandir(folder))
+                fd = os.open(folder, _FOLDER)
             except OSError:
                 continue
-            for entry in entries:
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                if info.st_uid == identity.uid:
-                    tree.remove_tree(entry.path)
-                elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH:
-                    Sandbox._remove_owned(entry.path, identity)
-
-    @staticmethod
-    def _remove_owned(folder, identity):
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            return
-        for entry in entries:
             try:
-                if entry.stat(follow_symlinks=False).st_uid == identity.uid:
-                    tree.remove_tree(entry.path)
-            except OSError:
-                pass
+                for name, info in _entries(fd):
+                    if info.st_uid == identity.uid:
+                        tree.remove_tree(name, dir_fd=fd)
+                    elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH:
+                        _remove_owned(fd, name, identity)
+            finally:
+                os.close(fd)
+
+
+def _entries(fd):
+    """``(name, lstat)`` of each entry of the open folder ``fd``."""
+    try:
+        with os.scandir(fd) as entries:
+            names = [entry.name for entry in entries]
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        try:
+            found.append((name, os.stat(name, dir_fd=fd, follow_symlinks=False)))
+        except OSError:
+            pass
+    return found
+
+
+def _remove_owned(parent, name, identity):
+    """What ``identity`` owns in the subfolder ``name`` of the open folder ``parent``."""
+    try:
+        fd = os.open(name, _FOLDER | os.O_NOFOLLOW, dir_fd=parent)
+    except OSError:
+        return
+    try:
+        for entry, info in _entries(fd):
+            if info.st_uid == identity.uid:
+                tree.remove_tree(entry, dir_fd=fd)
+    finally:
+        os.close(fd)
 
 
 def protect(paths):

@@ -93,16 +93,18 @@ def _unlink(name, folder):
         return False
 
 
-def remove_tree(path):
-    """Remove ``path`` (a folder and all below it, or a file or link); True when it is gone.
-    Never follows a link, whatever the depth; errors leave what could not be removed."""
+def remove_tree(path, dir_fd=None):
+    """Remove ``path`` (a folder and all below it, or a file or link; relative to the open
+    folder ``dir_fd`` if given, so that no folder on the way can be swapped for a link);
+    True when it is gone. Never follows a link, whatever the depth; errors leave what could
+    not be removed."""
     try:
-        top = os.open(path, _FLAGS)
+        top = os.open(path, _FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
         return True
     except OSError:  # a file or a link
         try:
-            os.unlink(path)
+            os.unlink(path, dir_fd=dir_fd)
             return True
         except FileNotFoundError:
             return True
@@ -115,7 +117,7 @@ def remove_tree(path):
     finally:
         os.close(top)
     try:
-        os.rmdir(path)
+        os.rmdir(path, dir_fd=dir_fd)
         return emptied
     except OSError:
         return False

@@ -208,3 +208,16 @@ def f(x):
     results = grade(root / "sub", root / "tests", solution=root / "solution", timeout=30)
     assert results["score"] == 1, results["tests"][0]["output"]
     assert sorted(os.listdir(grading_tmp / "shared")) == []
+
+
+def test_an_editors_backup_of_a_solution_file_is_an_error(tmp_path, capsys):
+    """vim's swap file, emacs's autosave, a '~' backup: copied byte for byte, solution and all."""
+    solution = "def f(x):\n    # BEGIN SOLUTION\n    return 2 * x\n    # END SOLUTION\n"
+    (tmp_path / "sol").mkdir()
+    for name in ("elman.py", "elman.py~", ".elman.py.swp", "#elman.py#"):
+        (tmp_path / "sol" / name).write_text(solution)
+    assert main(["homework", "make", str(tmp_path / "sol"), str(tmp_path / "student")]) == 2
+    err = capsys.readouterr().err
+    for name in ("elman.py~", ".elman.py.swp", "#elman.py#"):
+        assert f"{name}: looks like an editor's backup or swap file" in err, err
+    assert not (tmp_path / "student").exists()

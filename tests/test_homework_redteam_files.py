@@ -132,7 +132,8 @@ def test_a_graph_larger_than_any_test_sends_is_not_compared():
     assert problems == ["g: the test process sent a graph too large to compare"] and right == 0
 
 
-VACUOUS = '''from tinygrad_rnn.homework import observe
+VACUOUS = '''import numpy
+from tinygrad_rnn.homework import observe
 import mod
 
 
@@ -141,7 +142,7 @@ def test_cell():
 
 
 def test_nothing():
-    observe("nothing", [None, []])
+    observe("nothing", [None, [], numpy.zeros((0, 3))])
 '''
 
 

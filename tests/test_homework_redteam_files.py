@@ -239,3 +239,29 @@ def test_a_reference_with_hidden_tests_says_to_keep_it_from_students(tmp_path, c
     assert main(["homework", "reference", str(root / "solution"), "--tests", str(root / "tests"),
                  "-o", str(root / "reference.json")]) == 0
     assert "hidden" not in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not ROOT, reason="the user separation needs root (as on Gradescope)")
+def test_shared_memory_left_by_one_test_is_not_found_by_the_next(tmp_path):
+    """Without a network (and IPC) namespace, as in Docker without CAP_SYS_ADMIN, a System V
+    segment outlived its test; the system call filter refuses them."""
+    from tinygrad_rnn.homework.sandbox import Sandbox
+    shm = '''import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def f(x):
+    if sys._getframe(1).f_code.co_name == "test_f":
+        made = libc.shmget(0x7E57AB, 4096, 0o1666)
+        print("made a segment" if made >= 0 else f"shmget refused: errno {ctypes.get_errno()}")
+    elif libc.shmget(0x7E57AB, 0, 0) >= 0:
+        print("FOUND the segment")
+    return 2 * x
+'''
+    root = _homework(tmp_path, shm)
+    (root / "tests" / "test_mod.py").write_text(TESTS + "\n\ndef test_g():\n"
+                                                "    observe('f(3)', mod.f(3))\n")
+    with Sandbox(network=False) as sandbox:
+        results = grade(root / "sub", root / "tests", solution=root / "solution", timeout=30,
+                        sandbox=sandbox)
+    outputs = [t["output"] for t in results["tests"]]
+    assert "shmget refused: errno 1" in outputs[0], outputs
+    assert "FOUND" not in outputs[1]

@@ -132,10 +132,10 @@ class Sandbox:
 
     def missing(self):
         """What is not protected here, one line each (empty as root with network isolation)."""
-        filtered = [] if self.server().filter else [
-            "kernel keyrings and IPC: no system call filter (seccomp) can be installed here, "
-            "so a test process can leave a kernel key for a later test of its user"]
         if self.root:
+            filtered = [] if self.server().filter else [
+                "kernel keyrings and IPC: no system call filter (seccomp) can be installed "
+                "here, so a test process can leave a kernel key for a later test of its user"]
             return filtered + ([] if self.network else [
                 "network: test processes may use the network (no network namespace can be "
                 "made here); only the container's network settings stop that"])

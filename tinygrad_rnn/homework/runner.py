@@ -2,10 +2,8 @@
 
 For each test the grader
 
-1. copies the submission into a new temporary folder (folders, regular files and links; links
-   are copied as links and never followed, FIFOs and devices are left out, ``__pycache__`` and
-   ``.git`` too; a notebook ``name.ipynb`` also becomes an importable ``name.py`` of its code
-   cells unless the submission has one), so no test sees what an earlier test wrote;
+1. copies the submission into a new temporary folder (``copies.py``), so no test sees what
+   an earlier test wrote;
 2. has the fork server start a test process there (see ``sandbox.py`` for the user, session,
    limits and network it gets) and sends it the request over stdin;
 3. waits at most ``timeout`` seconds, then stops every process of the test (also when the
@@ -19,9 +17,7 @@ For each test the grader
 """
 import json
 import os
-import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -30,9 +26,8 @@ import time
 from pathlib import Path
 
 from . import tree
+from .copies import copy_submission
 from .errors import HomeworkError
-from .make import read_regular
-from .notebooks import code_module
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPORT_LIMIT = 64 << 20
@@ -40,65 +35,6 @@ REPORT_LIMIT = 64 << 20
 # memory, so 64 MiB of "[]," would take 1.7 GB; a report never needs more than these.
 REPORT_CONTAINERS = 1_000_000
 REPORT_VALUES = 5_000_000   # observations.MAX_TOTAL numbers and the graphs' other fields
-_IGNORED = {"__pycache__", ".git", ".ipynb_checkpoints", ".pytest_cache"}
-
-
-def _copy_file(src, dst):
-    """Copy a regular file without following a link (``O_NOFOLLOW``, checked with fstat)."""
-    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as source:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return
-        with open(dst, "xb") as target:
-            shutil.copyfileobj(source, target, 1 << 20)
-
-
-def _identity(path):
-    """``(device, inode)`` of what ``path`` names (a link: its target), or None."""
-    try:
-        info = os.stat(path)
-        return info.st_dev, info.st_ino
-    except (OSError, ValueError):
-        return None
-
-
-def copy_submission(submission, work, exclude=()):
-    """Copy ``submission`` (a folder or one file) to the new folder ``work`` (see above),
-    leaving out the paths in ``exclude`` (the tests, the solution and the reference, should
-    they lie inside the submission's folder). However deep its folders, nothing recurses."""
-    submission = Path(submission)
-    excluded = {_identity(p) for p in exclude} - {None}
-
-    def kept(root, name):
-        return not excluded or _identity(os.path.join(root, name)) not in excluded
-
-    try:
-        work.mkdir(mode=0o700)  # nobody but root (then the test user) may look in
-        walk = tree.walk(submission) if submission.is_dir() else ()
-        if not submission.is_dir():
-            _copy_file(submission.resolve(), work / submission.name)
-        for root, dirs, files in walk:
-            dirs[:] = [d for d in dirs if d not in _IGNORED and kept(root, d)]
-            rel = Path(root).relative_to(submission)
-            for name in dirs + [f for f in files if kept(root, f)]:
-                src, dst = Path(root) / name, work / rel / name
-                mode = os.lstat(src).st_mode
-                if stat.S_ISLNK(mode):
-                    os.symlink(os.readlink(src), dst)
-                elif stat.S_ISDIR(mode):
-                    dst.mkdir()
-                elif stat.S_ISREG(mode) and not name.endswith(".pyc"):
-                    _copy_file(src, dst)
-        for notebook in sorted(work.glob("*.ipynb")):  # a folder named x.ipynb is no notebook
-            module = notebook.with_suffix(".py")
-            if stat.S_ISREG(os.lstat(notebook).st_mode) and not os.path.lexists(module):
-                module.write_text(code_module(read_regular(notebook), notebook.name),
-                                  encoding="utf-8")
-    except (OSError, HomeworkError) as exc:
-        raise HomeworkError(f"cannot copy the submission {submission} to a temporary folder "
-                            f"({getattr(exc, 'strerror', None) or exc})") from None
-
-
 def site_paths():
     """Folders holding the libraries tinygrad_rnn needs (the test process runs with -I -S)."""
     paths = []

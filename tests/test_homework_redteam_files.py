@@ -227,8 +227,8 @@ def test_an_editors_backup_of_a_solution_file_is_an_error(tmp_path, capsys):
 def test_a_reference_with_hidden_tests_says_to_keep_it_from_students(tmp_path, capsys):
     """The reference students get must come from their version of the tests: one made from
     the instructor's holds what each hidden test should compute."""
-    tests = TESTS + "\n\n# BEGIN HIDDEN TESTS\ndef test_hidden():\n    observe('f(5)', mod.f(5))\n" \
-                    "# END HIDDEN TESTS\n"
+    tests = TESTS + ("\n\n# BEGIN HIDDEN TESTS\ndef test_hidden():\n"
+                     "    observe('f(5)', mod.f(5))\n# END HIDDEN TESTS\n")
     root = _homework(tmp_path, "def f(x):\n    return 2 * x\n")
     (root / "tests" / "test_mod.py").write_text(tests)
     assert main(["homework", "reference", str(root / "solution"), "--tests", str(root / "tests"),

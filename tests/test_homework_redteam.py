@@ -168,7 +168,7 @@ def test_a_copy_cannot_be_read_by_the_submission_graded_beside_it(tmp_path, monk
     monkeypatch.setattr(tempfile, "tempdir", str(grading_tmp))
     thief = f'''import glob, os, time
 def _steal():
-    for _ in range(60):
+    for _ in range(25):
         for path in glob.glob({str(grading_tmp)!r} + "/tinygrad-rnn-grade-*/submission/mod.py"):
             if not path.startswith(os.getcwd() + os.sep):
                 try:
@@ -186,7 +186,7 @@ else:
         return 0
 '''
     tests = {"test_f": "def test_f():\n    observe('f(2)', mod.f(2))\n"}
-    root = homework(tmp_path, tests, alice="import time\ndef f(x):\n    time.sleep(4)\n"
+    root = homework(tmp_path, tests, alice="import time\ndef f(x):\n    time.sleep(3)\n"
                                            "    return 2 * x\n", bob=thief)
     rows = grade_all(root / "subs", root / "tests", root / "grades.csv", jobs=2, timeout=30,
                      solution=root / "solution", progress=False)

@@ -46,7 +46,7 @@ def test_wrong_values_are_named_hidden_ones_without_values(tmp_path):
         "FAIL: f(2): wrong at its value: expected 4, got 6 (1 of 1 values differ)")
     assert "--- printed output ---\nworking on 2" in tests["test_f"]["output"]
     hidden = tests["test_hidden_f_of_ten"]["output"]
-    assert hidden.startswith("FAIL: f(10): 1 of 1 values differ from the reference solution's")
+    assert hidden.startswith("FAIL: f(10): values differ from the reference solution's")
     for secret in ("20", "30", "working on", "HIDDEN_SOURCE_TOKEN", "observe("):
         assert secret not in hidden, hidden
 

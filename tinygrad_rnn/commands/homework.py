@@ -271,6 +271,12 @@ def _reference(args):
         expected = load_reference(cases, args.solution, None, sandbox, timeout, args.jobs)
     write(out, (json.dumps(document(cases, expected)) + "\n").encode("utf-8"))
     print(f"wrote the observations of {len(cases)} tests on {args.solution} to {out}")
+    hidden = [case.name for case in cases if case.hidden]
+    if hidden:  # what hidden tests should compute, which students must never see
+        print(f"note: {out} holds the observations of {len(hidden)} hidden tests "
+              f"({', '.join(hidden[:3])}{', ...' if len(hidden) > 3 else ''}): keep it from "
+              "students (for them, make it from the student version of the tests)",
+              file=sys.stderr)
     return 0
 
 

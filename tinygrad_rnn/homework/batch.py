@@ -21,7 +21,7 @@ from .discover import discover
 from .errors import HomeworkError, write
 from .grade import (check_jobs, check_timeout, grade, load_reference, owned, private_paths,
                     secure)
-from .sandbox import DEFAULT_MEMORY
+from .sandbox import DEFAULT_MEMORY, protect as make_private
 
 
 def _cell(value):
@@ -65,8 +65,14 @@ def grade_all(submissions, tests, csv_path, out=None, jobs=1, timeout=10.0, outp
 def _grade_all(entries, cases, tests, csv_path, out, jobs, timeout, output_limit, solution,
                reference, protect, visibility, stdout_visibility, progress, submissions, sandbox):
     maximum = sum(case.points for case in cases)
-    out.mkdir(parents=True, exist_ok=True)
-    secure(sandbox, private_paths(tests, solution, reference, csv_path, others=[submissions]) +
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.exists():
+        out.mkdir(mode=0o700)
+    if sandbox.root:  # the results of the students graded before, and an earlier gradebook,
+        make_private([(out, "read")] +  # are nobody's business: no later submission's
+                     [(csv_path, "read")] * csv_path.is_file())  # tests may read them
+    secure(sandbox, private_paths(tests, solution, reference, csv_path,
+                                  others=[submissions, out, csv_path]) +
            [(out / "results.json", "write")], protect)
     expected = load_reference(cases, solution, reference, sandbox, timeout, jobs, output_limit)
     slots, cancel = queue.Queue(), threading.Event()

@@ -3,10 +3,11 @@
 Everything a test process sends is untrusted data; these functions read it defensively (wrong
 types, missing keys and sizes that disagree with the reference count as wrong) and never
 execute or trust anything in it. Values are compared elementwise within the tolerances the
-REFERENCE observation carries (``|got - expected| <= atol + rtol |expected|``, NaN matching NaN);
-graphs node by node (``compare_graph``), so that a message can say which op, which input and
-which time step is wrong. For a test that is not shown to students (``shown=False``) no message
-holds an expected value.
+REFERENCE observation carries (``|got - expected| <= atol + rtol |expected|``, NaN matching NaN,
+an infinity only the same infinity); graphs node by node (``compare_graph``), so that a message
+can say which op, which input and which time step is wrong. For a test whose process may hold
+what students must not see (``shown=False``: see ``TestCase.public``) no message holds an
+expected value, nor anything the test process chose (a value, a shape, a count, an index).
 """
 import math
 import re
@@ -52,14 +53,24 @@ def _what(entry, shown=True):
     return "something else" if kind else "something unreadable"
 
 
+def agree(expected, got, rtol, atol):
+    """Elementwise: ``got`` agrees with ``expected`` (``|got - expected| <= atol + rtol
+    |expected|`` where ``expected`` is finite; exactly the same infinity, or NaN for NaN, where
+    it is not: a tolerance of ``rtol * inf`` would let any number pass)."""
+    with numpy.errstate(invalid="ignore", over="ignore"):
+        close = numpy.abs(got - expected) <= atol + rtol * numpy.abs(expected)
+        special = (got == expected) | (numpy.isnan(expected) & numpy.isnan(got))
+        return numpy.where(numpy.isfinite(expected), close, special)
+
+
 def first_difference(expected, got, rtol, atol):
     """``(index, expected, got, count)`` of the worst of the differing elements, or None."""
-    wrong = ~(numpy.abs(got - expected) <= atol + rtol * numpy.abs(expected))
-    wrong &= ~(numpy.isnan(expected) & numpy.isnan(got))
-    wrong &= ~(numpy.isinf(expected) & (got == expected))
+    wrong = ~agree(expected, got, rtol, atol)
     if not wrong.any():
         return None
-    excess = numpy.where(wrong, numpy.nan_to_num(numpy.abs(got - expected), nan=numpy.inf), -1.0)
+    with numpy.errstate(invalid="ignore", over="ignore"):
+        excess = numpy.where(wrong, numpy.nan_to_num(numpy.abs(got - expected), nan=numpy.inf),
+                             -1.0)
     at = numpy.unravel_index(int(numpy.argmax(excess)), expected.shape)
     return tuple(int(i) for i in at), float(expected[at]), float(got[at]), int(wrong.sum())
 
@@ -74,6 +85,8 @@ def compare_value(name, ref, got, rtol, atol, shown):
     if kind == "sequence":
         items, got_items = ref.get("items", []), got.get("items")
         if not isinstance(got_items, list) or len(got_items) != len(items):
+            if not shown:  # the count is the test process's choice: no channel out of it
+                return [f"{name}: not as many values as the reference solution's"]
             count = len(got_items) if isinstance(got_items, list) else "?"
             return [f"{name}: expected {len(items)} values, got {count}"]
         return [p for i, (r, g) in enumerate(zip(items, got_items))
@@ -88,9 +101,10 @@ def compare_value(name, ref, got, rtol, atol, shown):
     expected = _numbers(ref)
     got_shape = got.get("shape")
     if list(expected.shape) != got_shape:
+        if not shown:  # the shape sent could spell out anything (a hidden test's source)
+            return [f"{name}: another shape than the reference solution's"]
         shape = tuple(got_shape) if isinstance(got_shape, list) else "unreadable"
-        return [f"{name}: shape {shape}" + (f", expected {expected.shape}" if shown else
-                                            ", not the reference solution's")]
+        return [f"{name}: shape {shape}"[:300] + f", expected {expected.shape}"]
     values = _numbers(got, expected.size)
     if values is None:
         return [f"{name}: unreadable values"]
@@ -99,9 +113,8 @@ def compare_value(name, ref, got, rtol, atol, shown):
         return []
     index, e, g, count = diff
     where = f"index {index}" if index else "its value"
-    if not shown:
-        return [f"{name}: {count} of {expected.size} values differ from the reference "
-                f"solution's (the worst at {where})"]
+    if not shown:  # which and how many differ is the test process's choice too
+        return [f"{name}: values differ from the reference solution's"]
     return [f"{name}: wrong at {where}: expected {_fmt(e)}, got {_fmt(g)} ({count} of "
             f"{expected.size} values differ)"]
 
@@ -135,6 +148,7 @@ def compare_observations(reference, got, shown):
         problems += found
     if len(got) > len(reference):
         problems.append(f"the test observed {len(got)} values, the reference solution "
-                        f"{len(reference)}")
+                        f"{len(reference)}" if shown else "the test observed more values than "
+                                                          "the reference solution")
         right = max(min(right, total - 1), 0)
     return problems, right, total

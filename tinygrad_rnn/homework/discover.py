@@ -62,6 +62,14 @@ class TestCase:
         return self.visibility == "visible"
 
     @property
+    def public(self):
+        """Whether what its test process sends (printed output, exception messages, the values
+        it observed) may be shown: only for a test students see now whose source they have.
+        A hidden test's process holds the hidden source, so the submission could put it into
+        any of these, even when the instructor shows the test's result at once."""
+        return self.shown and not self.hidden
+
+    @property
     def source_hash(self):
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
 

@@ -8,7 +8,9 @@ a test process finds nothing in the memory it inherits. A forked test process:
 
 * becomes a session of its own (``setsid``), without network and System V IPC (new network and
   IPC namespaces) when the server could make them, and, as root, the unprivileged user of the
-  request with no supplementary groups; then runs ``harness.main``;
+  request with no supplementary groups; gets the system call filter of ``syscalls.py`` (no
+  kernel keyrings, no System V or POSIX IPC) where one can be installed; then runs
+  ``harness.main``;
 * gets its stdin, stdout/stderr and report pipe from the grader (passed over a Unix socket) as
   descriptors 0, 1/2 and 3, and no other descriptor.
 
@@ -65,6 +67,10 @@ def _child(order, fds):
             os.setgroups([])
             os.setresgid(order["uid"], order["uid"], order["uid"])
             os.setresuid(order["uid"], order["uid"], order["uid"])
+        from tinygrad_rnn.homework import syscalls  # loaded by the server already
+        if order["filter"] and not syscalls.install():
+            os.write(2, b"the grader could not install its system call filter\n")
+            os._exit(71)
         os.chdir(order["cwd"])
         os.umask(0o077)
         os.environ.clear()
@@ -97,8 +103,10 @@ def serve(control_fd):
             importlib.import_module(name)
         except ImportError:
             pass
-    network = init["network"] and _can_unshare()
-    control.send(json.dumps({"ready": True, "network": network}).encode())
+    from tinygrad_rnn.homework import syscalls
+    network = init["network"] and _can(_unshare_network)
+    filtered = _can(syscalls.install)
+    control.send(json.dumps({"ready": True, "network": network, "filter": filtered}).encode())
     from tinygrad_rnn.homework.sandbox import kill_user
     children, users = set(), set()
     while True:
@@ -120,7 +128,7 @@ def serve(control_fd):
             for uid in users:
                 kill_user(uid, attempts=50)
             os._exit(0)
-        order = dict(json.loads(message), network=network)
+        order = dict(json.loads(message), network=network, filter=filtered)
         if order["uid"] is not None:
             users.add(order["uid"])
         pid = os.fork()
@@ -133,10 +141,11 @@ def serve(control_fd):
         control.send(json.dumps({"pid": pid}).encode())
 
 
-def _can_unshare():
+def _can(protection):
+    """Whether ``protection()`` succeeds in a child process (it changes the process)."""
     pid = os.fork()
     if pid == 0:
-        os._exit(0 if _unshare_network() else 1)
+        os._exit(0 if protection() else 1)
     return os.waitpid(pid, 0)[1] == 0
 
 
@@ -198,7 +207,7 @@ class ForkServer:
             self._errors.seek(0)
             raise RuntimeError("the grader's fork server did not start: " +
                                self._errors.read().decode(errors="replace")[-2000:])
-        self.network = ready["network"]
+        self.network, self.filter = ready["network"], ready.get("filter", False)
         ours.settimeout(None)
         threading.Thread(target=self._listen, daemon=True).start()
 

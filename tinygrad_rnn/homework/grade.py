@@ -49,10 +49,15 @@ def check_jobs(jobs):
 
 def run_cases(cases, submission, sandbox, timeout, output_limit, jobs, on_done=None,
               identities=None, cancel=None, exclude=()):
-    """The outcome of every case on ``submission`` (tests run ``jobs`` at a time, each in its
-    own test process and as its own user: one of ``identities``, by default the sandbox's
-    first ``jobs``). ``on_done(i, outcome)`` is called in test order. An interruption (Ctrl-C,
-    SIGTERM raised as an exception, ``cancel`` set) stops every test process first."""
+    """The outcome of every case on ``submission`` (a list in case order; tests run ``jobs`` at
+    a time, each in its own test process and as its own user: one of ``identities``, by
+    default the sandbox's first ``jobs``). Every test whose results students see with what it
+    printed (``TestCase.public``) runs first; the others (hidden tests) start only when those
+    have all finished and been cleaned up after, so that nothing a hidden test's process
+    leaves behind (a file where cleaning does not reach, a kernel key, shared memory) can reach
+    the output of a test students see. ``on_done(i, outcome)`` is called in that order. An
+    interruption (Ctrl-C, SIGTERM raised as an exception, ``cancel`` set) stops every test
+    process first."""
     free = queue.Queue()
     for identity in identities or sandbox.identities(jobs):
         free.put(identity)
@@ -67,19 +72,22 @@ def run_cases(cases, submission, sandbox, timeout, output_limit, jobs, on_done=N
         finally:
             identities.put(identity)
 
-    outcomes = []
+    outcomes = [None] * len(cases)
+    phases = ([i for i, case in enumerate(cases) if case.public],
+              [i for i, case in enumerate(cases) if not case.public])
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(one, case) for case in cases]
-        try:
-            for i, future in enumerate(futures):
-                outcomes.append(future.result())
-                if on_done is not None:
-                    on_done(i, outcomes[-1])
-        except BaseException:
-            cancel.set()
-            for future in futures:
-                future.cancel()
-            raise
+        for phase in phases:
+            futures = [(i, pool.submit(one, cases[i])) for i in phase]
+            try:
+                for i, future in futures:
+                    outcomes[i] = future.result()
+                    if on_done is not None:
+                        on_done(i, outcomes[i])
+            except BaseException:
+                cancel.set()
+                for _, future in futures:
+                    future.cancel()
+                raise
     return outcomes
 
 
@@ -146,10 +154,11 @@ def grade(submission, tests, timeout=10.0, output_limit=10000, progress=None, jo
           expected=None, identities=None, cancel=None):
     """Grade ``submission`` (a folder or one file) with every test found in ``tests``.
 
-    ``progress(case, entry)`` is called for each test, in test order. ``jobs`` tests run at the
-    same time. ``memory`` bytes of address space per test process. ``expected`` (already
-    loaded reference observations), ``identities`` and ``cancel`` are what ``grade_all``
-    passes to share one reference and sandbox between submissions graded at the same time.
+    ``progress(case, entry)`` is called for each test, the tests students see first (see
+    ``run_cases``). ``jobs`` tests run at the same time. ``memory`` bytes of address space
+    per test process. ``expected`` (already loaded reference observations), ``identities``
+    and ``cancel`` are what ``grade_all`` passes to share one reference and sandbox between
+    submissions graded at the same time.
     """
     timeout, jobs = check_timeout(timeout), check_jobs(jobs)
     submission = Path(submission)
@@ -164,13 +173,13 @@ def grade(submission, tests, timeout=10.0, output_limit=10000, progress=None, jo
             expected = load_reference(cases, solution, reference, sandbox, timeout, jobs,
                                       output_limit)
         start = time.monotonic()
-        entries = []
+        entries = [None] * len(cases)
 
         def done(i, outcome):
-            entries.append(judge(cases[i], outcome, None if expected is None else
-                                 expected[cases[i].name], output_limit))
+            entries[i] = judge(cases[i], outcome, None if expected is None else
+                               expected[cases[i].name], output_limit)
             if progress is not None:
-                progress(cases[i], entries[-1])
+                progress(cases[i], entries[i])
 
         instructor = [p for p in (tests, solution, reference) if isinstance(p, (str, Path))]
         run_cases(cases, submission, sandbox, timeout, output_limit, jobs, done, identities,

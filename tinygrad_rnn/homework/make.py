@@ -7,6 +7,9 @@ with markers is read in the encoding its coding line declares (UTF-8 by default,
 ``__pycache__``, ``.ipynb_checkpoints`` (a checkpoint holds a copy of the solution),
 ``.pytest_cache`` and ``.git`` folders are skipped.
 
+An editor's backup, swap or autosave file (``elman.py~``, ``.elman.py.swp``, ``#elman.py#``,
+``.bak``, ``.orig``) is an error: it holds the solution and would be copied as it is.
+
 Links and special files: a symbolic link whose target lies inside ``src`` is recreated (as a
 link to the same file of the student version); one that points outside ``src`` or nowhere is an
 error, and so are FIFOs, sockets and devices (never opened: reading a FIFO would wait forever).
@@ -129,7 +132,18 @@ def plan(src):
     return dict(sorted(result.items()))
 
 
+def _copy_of_a_file(name):
+    """Whether ``name`` is an editor's backup, swap or autosave file, or a patch tool's copy:
+    it would be copied byte for byte, with the solution a marker would have cut."""
+    return (name.endswith(("~", ".swp", ".swo", ".swn", ".orig", ".rej", ".bak", ".pyo"))
+            or (name.startswith("#") and name.endswith("#")) or name.startswith(".#"))
+
+
 def _plan_entry(path, rel, root, result, problems):
+    if _copy_of_a_file(path.name):
+        problems.append(f"{path}: looks like an editor's backup or swap file (or a patch tool's "
+                        "copy) and would be copied as it is, solution included; delete it")
+        return
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):

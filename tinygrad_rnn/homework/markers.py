@@ -68,14 +68,24 @@ def _kind(comment):
     return None
 
 
+_NOT_CODE = (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT)
+
+
 def _python_comments(lines):
-    """``[(index, column, text)]`` of the comment tokens of Python source ``lines``; None when
-    the source does not tokenize (then every ``#`` line is taken for a comment)."""
-    found = []
+    """``[(index, column, text, own line)]`` of the comment tokens of Python source ``lines``
+    (``own line``: the statement the comment ends began on the comment's line, not on an
+    earlier one continued with a backslash); None when the source does not tokenize (then
+    every ``#`` line is taken for a comment)."""
+    found, began = [], None
     try:
         for tok in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
             if tok.type == tokenize.COMMENT:
-                found.append((tok.start[0] - 1, tok.start[1], tok.string))
+                found.append((tok.start[0] - 1, tok.start[1], tok.string,
+                              began in (None, tok.start[0])))
+            elif tok.type == tokenize.NEWLINE:
+                began = None
+            elif tok.type not in _NOT_CODE and began is None:
+                began = tok.start[0]
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return None
     return found
@@ -89,11 +99,12 @@ def _text_comments(lines, python):
         body = line.rstrip("\r\n")
         stripped = body.lstrip()
         if stripped.startswith("#"):
-            found.append((i, len(body) - len(stripped), stripped))
+            found.append((i, len(body) - len(stripped), stripped, True))
         elif python:
             inline = re.search(r"\s(#+\s*solution\s*)$", body, re.IGNORECASE)
             if inline:
-                found.append((i, inline.start(1), inline.group(1)))
+                own = i == 0 or not lines[i - 1].rstrip("\r\n").endswith("\\")
+                found.append((i, inline.start(1), inline.group(1), own))
     return found
 
 
@@ -105,7 +116,8 @@ def scan(lines, python=True, first_line=1):
     if comments is None:
         comments = _text_comments(lines, python)
     problems, markers, inline = [], [], []
-    for i, column, text in comments:
+    continued = set()
+    for i, column, text, own_line in comments:
         kind = _kind(text)
         if kind is None:
             continue
@@ -121,6 +133,8 @@ def scan(lines, python=True, first_line=1):
                     problems.append((number, f"{text.strip()!r} must follow code on the same line"))
             else:
                 inline.append((i, column))
+                if not own_line:  # "x = 2 * \\" then "    y  # SOLUTION": line 1 would stay
+                    continued.add(i)
         elif not alone:
             problems.append((number, f"{text.strip()!r} is a marker only alone on its line"))
         else:
@@ -129,7 +143,7 @@ def scan(lines, python=True, first_line=1):
     inside = [(b, e) for _, b, e, _ in blocks]
     inline = [(i, c) for i, c in inline if not any(b <= i <= e for b, e in inside)]
     for i, column in inline:
-        if not _one_line_statement(lines[i][:column]):
+        if i in continued or not _one_line_statement(lines[i][:column]):
             problems.append((first_line + i, "'# SOLUTION' must end a statement that fits on "
                                              "its line; use BEGIN/END SOLUTION for more"))
     if problems:

@@ -4,7 +4,8 @@
 ``cells`` list of objects, each with a ``cell_type`` string and a ``source`` string or list of
 strings); anything else is a ``HomeworkError`` naming the file, the cell and what is wrong.
 ``student_notebook`` makes the student version (markers cut from every cell, every output and
-execution count cleared); ``code_module`` turns a submitted notebook into an importable module.
+execution count cleared, and the saved widget state, which keeps widgets' outputs, dropped);
+``code_module`` turns a submitted notebook into an importable module.
 """
 import json
 
@@ -65,6 +66,10 @@ def student_notebook(data, where):
             cell["outputs"], cell["execution_count"] = [], None
     if problems:
         raise HomeworkError("\n".join(problems))
+    metadata = notebook.get("metadata")
+    if isinstance(metadata, dict) and "widgets" in metadata:  # saved widget state holds the
+        del metadata["widgets"]                                # outputs of Output widgets
+        changed = True
     if not changed:
         return data
     return (json.dumps(notebook, indent=1, ensure_ascii=False) + "\n").encode("utf-8")

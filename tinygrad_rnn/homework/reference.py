@@ -41,17 +41,54 @@ def describe_failure(outcome):
     return (exc.get("message") or exc.get("type") or "failed").splitlines()[0][:300]
 
 
+def _uncomparable(value):
+    """Why an observed value (encoded) lets any submission pass, or None: it holds an object
+    the grader compares by type name only (a cell, a complex number), or no number or text."""
+    leaves, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        kind = item.get("kind") if isinstance(item, dict) else None
+        if kind == "sequence":
+            stack += item.get("items", [])
+        else:
+            leaves.append(item)
+    for leaf in leaves:
+        if not isinstance(leaf, dict) or leaf.get("kind") == "object":
+            name = leaf.get("type") if isinstance(leaf, dict) else None
+            name = name if isinstance(name, str) else "value"
+            return f"a {name[:60]} object, compared by its type only (any {name[:60]} passes)"
+    if not any(leaf.get("kind") in ("str", "graph") or leaf.get("kind") in ("tensor", "array",
+               "number") and leaf.get("values") for leaf in leaves):  # an empty array has none
+        return "no number and no text (any answer passes)"
+    return None
+
+
+def vacuous(name, observations):
+    """A problem line for the first observation of test ``name`` that any answer would
+    match (see ``_uncomparable``), or None."""
+    for obs in observations:
+        why = _uncomparable(obs.get("value")) if isinstance(obs, dict) else "not an observation"
+        if why:
+            return (f"{name}: observes {obs.get('name')!r} as {why}; observe numbers (a Tensor, "
+                    "an array, a number)")
+    return None
+
+
 def build(cases, outcomes):
     """The reference dict of the solution's ``outcomes``; raises ``HomeworkError`` when the
-    solution fails a test or a test observes nothing (it could then never be passed fairly)."""
+    solution fails a test, a test observes nothing, or observes something any submission
+    could match (it could then never be passed fairly, or always be)."""
     problems, tests = [], {}
     for case, outcome in zip(cases, outcomes):
+        matched_by_any = vacuous(case.name, outcome["observations"])
         if outcome["status"] != "ran" or outcome["result"] != "passed":
             problems.append(f"{case.name}: the solution does not pass it: "
                             f"{describe_failure(outcome)}")
         elif not outcome["observations"]:
             problems.append(f"{case.name}: observes nothing, so the grader has nothing to compare "
                             "(call observe(...) or a tr.testing check in it)")
+        elif matched_by_any:
+            problems.append(matched_by_any)
         else:
             tests[case.name] = {"source_sha256": case.source_hash,
                                 "observations": outcome["observations"]}
@@ -91,6 +128,9 @@ def load(reference):
         if not (isinstance(entry, dict) and isinstance(entry.get("observations"), list) and
                 all(_valid_observation(o) for o in entry["observations"])):
             raise HomeworkError(f"{where}: the entry of {name} is damaged; make the reference again")
+        problem = vacuous(name, entry["observations"])
+        if problem:
+            raise HomeworkError(f"{where}: {problem}")
     return reference
 
 

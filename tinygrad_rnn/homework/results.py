@@ -5,6 +5,7 @@
     {"score": 7.0,                     # the total, what Gradescope records
      "execution_time": 4.2,            # seconds
      "output": "7/12 points, 5 of 9 tests passed",
+     "output_format": "text",          # and "test_output_format": never HTML or Markdown
      "visibility": "visible",          # of the whole result (Gradescope's default)
      "stdout_visibility": "hidden",    # whether students see run_autograder's printout
      "tests": [{"name": "test_elman.py::test_R_matches_the_formula",
@@ -125,6 +126,9 @@ def build_results(cases, entries, seconds, visibility="visible", stdout_visibili
         passed += entry["status"] == "passed"
     return {"score": round(total, 6), "execution_time": round(seconds, 3),
             "output": f"{_num(total)}/{_num(maximum)} points, {passed} of {len(tests)} tests passed",
+            # plain text: a test's output quotes what the submission printed or raised, which
+            # rendered as HTML or Markdown would run in the page of whoever reads the results
+            "output_format": "text", "test_output_format": "text",
             "visibility": visibility, "stdout_visibility": stdout_visibility,
             "tests": tests,
             "extra_data": dict({"max_score": maximum, "passed": passed, "tests": len(tests)},
@@ -135,13 +139,20 @@ def _num(x):
     return f"{x:.4g}" if x != int(x) else f"{x:g}"
 
 
+def printable(text):
+    """``text`` with every character a terminal could act on (escape sequences, carriage
+    returns, bidirectional overrides) written as a Python escape: a message can quote what a
+    submission raised, and the grader prints it on the instructor's terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def summary_line(case, entry):
     """One line per test: ``PASS  2/2  test_elman.py::test_R  first line of the message``."""
     points = f"{_num(entry['score'])}/{_num(case.points)}"
     line = f"{entry['label']:<7} {points:>7}  {case.name}{'  (hidden)' if case.hidden else ''}"
     message = entry.get("message", "")
     if entry["status"] != "passed" and message:
-        first = message.split(": ", 1)[-1].splitlines()[0]
+        first = printable(message.split(": ", 1)[-1].split("\n")[0])
         line += f"\n{'':17}{first[:150]}{'...' if len(first) > 150 else ''}"
     return line
 

@@ -2,10 +2,8 @@
 
 For each test the grader
 
-1. copies the submission into a new temporary folder (folders, regular files and links; links
-   are copied as links and never followed, FIFOs and devices are left out, ``__pycache__`` and
-   ``.git`` too; a notebook ``name.ipynb`` also becomes an importable ``name.py`` of its code
-   cells unless the submission has one), so no test sees what an earlier test wrote;
+1. copies the submission into a new temporary folder (``copies.py``), so no test sees what
+   an earlier test wrote;
 2. has the fork server start a test process there (see ``sandbox.py`` for the user, session,
    limits and network it gets) and sends it the request over stdin;
 3. waits at most ``timeout`` seconds, then stops every process of the test (also when the
@@ -19,9 +17,7 @@ For each test the grader
 """
 import json
 import os
-import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -29,60 +25,16 @@ import threading
 import time
 from pathlib import Path
 
+from . import tree
+from .copies import copy_submission
 from .errors import HomeworkError
-from .make import read_regular
-from .notebooks import code_module
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPORT_LIMIT = 64 << 20
-_IGNORED = {"__pycache__", ".git", ".ipynb_checkpoints", ".pytest_cache"}
-
-
-def _copy_file(src, dst):
-    """Copy a regular file without following a link (``O_NOFOLLOW``, checked with fstat)."""
-    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as source:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return
-        with open(dst, "xb") as target:
-            shutil.copyfileobj(source, target, 1 << 20)
-
-
-def copy_submission(submission, work, exclude=()):
-    """Copy ``submission`` (a folder or one file) to the new folder ``work`` (see above),
-    leaving out the paths in ``exclude`` (the tests, the solution and the reference, should
-    they lie inside the submission's folder)."""
-    submission = Path(submission)
-    exclude = {os.path.realpath(p) for p in exclude}
-    try:
-        work.mkdir()
-        walk = os.walk(submission) if submission.is_dir() else ()
-        if not submission.is_dir():
-            _copy_file(submission.resolve(), work / submission.name)
-        for root, dirs, files in walk:
-            dirs[:] = [d for d in dirs if d not in _IGNORED
-                       and os.path.realpath(os.path.join(root, d)) not in exclude]
-            rel = Path(root).relative_to(submission)
-            for name in dirs + [f for f in files
-                                if os.path.realpath(os.path.join(root, f)) not in exclude]:
-                src, dst = Path(root) / name, work / rel / name
-                mode = os.lstat(src).st_mode
-                if stat.S_ISLNK(mode):
-                    os.symlink(os.readlink(src), dst)
-                elif stat.S_ISDIR(mode):
-                    dst.mkdir()
-                elif stat.S_ISREG(mode) and not name.endswith(".pyc"):
-                    _copy_file(src, dst)
-        for notebook in sorted(work.glob("*.ipynb")):
-            module = notebook.with_suffix(".py")
-            if not notebook.is_symlink() and not os.path.lexists(module):
-                module.write_text(code_module(read_regular(notebook), notebook.name),
-                                  encoding="utf-8")
-    except (OSError, HomeworkError) as exc:
-        raise HomeworkError(f"cannot copy the submission {submission} to a temporary folder "
-                            f"({getattr(exc, 'strerror', None) or exc})") from None
-
-
+# What the grader parses of one report: JSON's lists and objects cost ~20 times their bytes in
+# memory, so 64 MiB of "[]," would take 1.7 GB; a report never needs more than these.
+REPORT_CONTAINERS = 1_000_000
+REPORT_VALUES = 5_000_000   # observations.MAX_TOTAL numbers and the graphs' other fields
 def site_paths():
     """Folders holding the libraries tinygrad_rnn needs (the test process runs with -I -S)."""
     paths = []
@@ -128,7 +80,7 @@ def run(request, submission, sandbox, identity, timeout, output_limit, cancel=No
         outcome = _start_and_wait(request, work, sandbox, identity, timeout, output_limit,
                                   cancel, start)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tree.remove_tree(tmp)
     prefixes = (str(work) + os.sep, str(work.resolve()) + os.sep)
 
     def relative(text):  # "elman.py", not "/tmp/tinygrad-rnn-grade-.../submission/elman.py"
@@ -215,7 +167,7 @@ def probe(paths, sandbox, identity, libraries=()):
         if mode == "write":
             listing.append((str(path), "write"))
         elif os.path.isdir(path):
-            for root, _, files in os.walk(path):
+            for root, _, files in tree.walk(path):
                 listing += [(root, "dir")] + [(os.path.join(root, f), "file") for f in files]
         else:
             listing.append((str(path), "file"))
@@ -239,6 +191,13 @@ def probe(paths, sandbox, identity, libraries=()):
                             outputs[0][0].decode(errors="replace")[-500:]) from None
 
 
+def _too_complex(report):
+    """Whether parsing ``report`` could take far more memory than any test's report needs
+    (counted on the bytes: a bracket inside a string counts too, erring on the safe side)."""
+    return (report.count(b"[") + report.count(b"{") > REPORT_CONTAINERS or
+            report.count(b",") > REPORT_VALUES)
+
+
 def _outcome(outputs, reports, timed_out, returncode, timeout):
     """What happened to one test process, from its output, its report and its exit."""
     output, dropped = outputs[0] if outputs else (b"", 0)
@@ -251,6 +210,9 @@ def _outcome(outputs, reports, timed_out, returncode, timeout):
     if timed_out:
         outcome.update(status="timeout", message=f"timed out after {timeout:g} s (an endless "
                        "loop, or far too slow) and was stopped")
+    elif report and _too_complex(report):
+        outcome.update(status="unreadable", message="the test process sent a report too large "
+                                                    "to read")
     elif report:
         try:
             sent = json.loads(report.decode("utf-8")) if not report_dropped else None

@@ -18,15 +18,16 @@ import grp
 import math
 import os
 import pwd
-import shutil
 import signal
 import stat
 import threading
 import time
 
+from . import tree
 from .errors import HomeworkError
 
 DEFAULT_MEMORY = 4 << 30
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
 _FIRST_ID = 2_000_000_000   # well above the ids distributions hand out, below 2**31
 
 
@@ -132,9 +133,12 @@ class Sandbox:
     def missing(self):
         """What is not protected here, one line each (empty as root with network isolation)."""
         if self.root:
-            return [] if self.network else [
+            filtered = [] if self.server().filter else [
+                "kernel keyrings and IPC: no system call filter (seccomp) can be installed "
+                "here, so a test process can leave a kernel key for a later test of its user"]
+            return filtered + ([] if self.network else [
                 "network: test processes may use the network (no network namespace can be "
-                "made here); only the container's network settings stop that"]
+                "made here); only the container's network settings stop that"])
         return [f"user separation: not running as root, so the submission runs as you (uid "
                 f"{os.getuid()}) and could read the tests, the solution and the reference and "
                 "write results.json",
@@ -169,14 +173,17 @@ class Sandbox:
 
     @staticmethod
     def give(folder, identity):
-        """Make ``folder`` (a fresh copy) belong to ``identity``, links not followed."""
+        """Make ``folder`` (a fresh copy) belong to ``identity``, links not followed, and
+        closed to everyone else: a test user graded at the same time (``--jobs``, or another
+        grader's) must not read it, nor a solution being run by a grader started next to it."""
         if identity is None:
             return
-        for root, dirs, files in os.walk(folder):
+        for root, dirs, files in tree.walk(folder):
             os.chown(root, identity.uid, identity.gid, follow_symlinks=False)
             for name in dirs + files:
                 os.chown(os.path.join(root, name), identity.uid, identity.gid,
                          follow_symlinks=False)
+        os.chmod(folder, 0o700)
 
     def stop(self, process, identity):
         """Kill the test's process group, and as root every process of ``identity``; returns
@@ -194,23 +201,55 @@ class Sandbox:
 
     @staticmethod
     def _remove_files(identity):
-        """Files and folders ``identity`` left in the world-writable folders."""
-        for folder in {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue",
-                       os.environ.get("TMPDIR", "/tmp")}:
+        """Files and folders ``identity`` left in the world-writable folders (and in their
+        world-writable subfolders, such as /tmp/.X11-unix), however deep. Everything relative
+        to open folders: a concurrent test user could swap a subfolder for a link to /etc."""
+        folders = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue",
+                   os.environ.get("TMPDIR", "/tmp")}
+        for folder in sorted(folders):
             try:
-                entries = list(os.scandir(folder))
+                fd = os.open(folder, _FOLDER)
             except OSError:
                 continue
-            for entry in entries:
-                try:
-                    if entry.stat(follow_symlinks=False).st_uid != identity.uid:
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        shutil.rmtree(entry.path, ignore_errors=True)
-                    else:
-                        os.unlink(entry.path)
-                except OSError:
-                    pass
+            try:
+                for name, info in _entries(fd):
+                    if info.st_uid == identity.uid:
+                        tree.remove_tree(name, dir_fd=fd)
+                    elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH:
+                        _remove_owned(fd, name, identity)
+            finally:
+                os.close(fd)
+
+
+def _entries(fd):
+    """``(name, lstat)`` of each entry of the open folder ``fd``."""
+    try:
+        with os.scandir(fd) as entries:
+            names = [entry.name for entry in entries]
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        try:
+            found.append((name, os.stat(name, dir_fd=fd, follow_symlinks=False)))
+        except OSError:
+            pass
+    return found
+
+
+def _remove_owned(parent, name, identity):
+    """What ``identity`` owns in the subfolder ``name`` of the open folder ``parent``."""
+    try:
+        fd = os.open(name, _FOLDER | os.O_NOFOLLOW, dir_fd=parent)
+    except OSError:
+        return
+    try:
+        for entry, info in _entries(fd):
+            if info.st_uid == identity.uid:
+                tree.remove_tree(entry, dir_fd=fd)
+    finally:
+        os.close(fd)
+
 
 def protect(paths):
     """``chmod go-rwx`` the tests, solution and reference (``"read"``), ``go-w`` the folder of

@@ -7,9 +7,10 @@ ran to its end and every observation agrees with the reference's; the test proce
 the fraction of its checks that agree (a checked graph counts its ops). Without a reference
 (a student's local run) a test passes when it raises nothing and observes nothing.
 
-A test students do not see yet (visibility other than ``visible``) gets output without its
-source, expected values, exception messages or printed output: the submission's code runs in
-the test process and could put the test's source into any of them.
+A test students do not see yet (visibility other than ``visible``), and a hidden test whatever
+its visibility, gets output without its source, expected values, exception messages, printed
+output or anything else the test process chose (a value, a shape, a count, an exit status): the
+submission's code runs in the test process and could put the test's source into any of them.
 """
 import builtins
 
@@ -44,8 +45,11 @@ def judge(case, outcome, expected, limit=10000):
     problems, right, total, from_exception = [], 0.0, 0.0, False
     if outcome["status"] != "ran":
         label, head = LABELS[outcome["status"]], outcome["message"]
+        if outcome["status"] == "crashed" and not case.public:  # the signal, the exit status:
+            head = "the test process crashed before the test finished"  # chosen by the code
     elif expected is not None:
-        problems, right, total = compare_observations(expected, outcome["observations"], case.shown)
+        problems, right, total = compare_observations(expected, outcome["observations"],
+                                                       case.public)
         if exc:  # what it observed wrong before the test stopped; else what stopped it
             problems = [p for p in problems if not p.endswith(NOT_OBSERVED)]
         if problems:
@@ -63,7 +67,7 @@ def judge(case, outcome, expected, limit=10000):
         label, head = "PASS", ""
     passed = label == "PASS"
     fraction = 1.0 if passed else (right / total if case.partial and total else 0.0)
-    if case.shown:
+    if case.public:
         lines = [f"{label}: {(head.splitlines() or [''])[0]}"] + _listed(problems)
         if exc and not from_exception:
             lines.append("then the test stopped: " + (_stopped(exc).splitlines() or [""])[0][:300])
@@ -78,7 +82,7 @@ def judge(case, outcome, expected, limit=10000):
             "(a hidden test: its source, expected values, exception messages and printed output "
             "are not shown)"]
     if passed:
-        lines = [f"--- printed output ---\n{outcome['output'].rstrip()}"] if case.shown and \
+        lines = [f"--- printed output ---\n{outcome['output'].rstrip()}"] if case.public and \
             outcome.get("output") else []
     elif case.partial and total:
         lines.insert(1, f"partial credit: {right:g} of {total:g} checks agree with the reference "

@@ -21,7 +21,7 @@ from ..tensor import collector_paused
 from .graph import RecordedGraph
 from .hooks import Hooks
 
-VIEWS = ("cells", "ops", "rolled")
+VIEWS = ("cells", "ops", "rolled", "gates")
 SHOWS = ("shape", "value", "grad")
 # Time flows left to right, x_t below and y_t above (dot's rankdir=BT). Other directions were
 # tried (rankdir=LR for time top to bottom): dot 2.43 then orders the per-step clusters
@@ -103,6 +103,9 @@ def _draw(g, view, shown, rankdir, title, max_nodes):
     if view == "rolled":
         from .rolled import draw_rolled
         return draw_rolled(g, shown, rankdir, title)
+    if view == "gates":
+        from .gates import draw_gates
+        return draw_gates(g, shown, rankdir, title)
     from .cells import draw_cells
     return draw_cells(g, shown, rankdir, title)
 

@@ -197,9 +197,8 @@ def _rows(dot, g, drawn, nid, junctions):
 
 def _column_order(dot, g, cols, drawn, nid, outside):
     """The columns in time order, left to right (and in a column, the chains in the order they
-    are declared): an invisible node below everything with an invisible edge to the first node
-    of each, laid out in that order (``ordering=out``). Without it, state edges that run down
-    into the next column can mirror the picture."""
+    are declared): ``Dot.in_order`` of the first node of each. Without it, the state edges that
+    run down into the next column can mirror the picture."""
     first = {}                      # column -> {unit: its first node}, in declaration order
     initial = set(outside)
     for i in range(len(g.nodes)):
@@ -210,11 +209,7 @@ def _column_order(dot, g, cols, drawn, nid, outside):
     for c in sorted(first):         # a node of no step (an x_t made outside) only if alone
         units = first[c]
         heads += [i for u, i in units.items() if u is not None] or list(units.values())
-    if len(heads) < 2:
-        return
-    dot.node("order", '""', shape="none", style="invis", width=0, height=0, ordering="out")
-    for i in heads:
-        dot.edge("order", nid[i], style="invis")
+    dot.in_order([nid[i] for i in heads])
 
 
 class _Labels:

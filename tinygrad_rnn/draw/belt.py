@@ -181,13 +181,18 @@ class StepPicture:
             self._read_inputs(n)
         return did
 
+    def _constant(self, n):
+        """A small unnamed leaf printed in its reader's label; never s_{t-1} or x_t (the
+        zeros a hand-written loop starts from look like one)."""
+        return self.g.is_constant(n) and n not in self.stops
+
     def _read_inputs(self, n):
         g, me = self.g, self.shown[self.id_of(n)]
         me.ins = []
         for j in g.input_numbers(n):
             if g.is_param[j]:
                 me.params.append(j)
-            elif g.is_constant(j):
+            elif self._constant(j):
                 me.consts.append(float(g.nodes[j].data.ravel()[0]) if g.nodes[j].data.size == 1
                                  else g.nodes[j])
             else:
@@ -219,7 +224,7 @@ class StepPicture:
                 for i in g.input_numbers(j):
                     if g.is_param[i]:
                         params.append(i) if i not in params else None
-                    elif g.is_constant(i):
+                    elif self._constant(i):
                         continue
                     elif i in shown_nodes or i not in self.inside:
                         sources.append(i) if i not in sources else None
@@ -229,7 +234,7 @@ class StepPicture:
             for j in direct:
                 if g.is_param[j]:
                     shown.params.append(j)
-                elif not g.is_constant(j):
+                elif not self._constant(j):
                     ins.append(self.id_of(j))
             if members:
                 key = tuple(sorted(sources))

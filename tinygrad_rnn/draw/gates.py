@@ -12,11 +12,13 @@ step are collapsed into boxes naming their parameters.
 Rows (``rankdir=BT``, bottom to top): x_t, then each node as high as the longest path from
 x_t below it, the branch hanging below the belt, the belt above everything it reads, y_t on
 top. An edge that goes down (the branch, h_t into the next step's gates) is written upwards
-with ``dir=back``, so ``dot`` keeps the rows. Each belt node sits in an invisible cluster of
-its own: ``dot`` 2.43 draws a flat edge between two steps that leaves a node entered by a flat
-edge inside its step as two curves (a lens); between clusters it draws one line. With
-``show="grad"`` each node of a recorded tensor gets its |grad| on the heat scale: the belt shows
-how dL/dc_t fares over time.
+with ``dir=back``, so ``dot`` keeps the rows. Each step's stretch of the belt is one node, a
+row of cells (one per op; the edges from the gates end at their cell), and the first step's
+starts with s_0: drawn as separate nodes, ``dot`` 2.43 drew an edge between two steps that
+leaves a node entered by another flat edge as two curves (a lens), turned a step's belt right
+to left, or put s_0 right of the first step. ``Dot.in_order`` keeps the columns in time order.
+With ``show="grad"`` each node of a recorded tensor gets its |grad| on the heat scale: the belt
+shows how dL/dc_t fares over time.
 
 One chain of cells per column: a BiRNN's two directions or a stacked RNN's layers share their
 columns and are refused with a message saying what to draw instead.
@@ -85,7 +87,12 @@ class _Picture:
         self.inits = {node_id(n): chain for chain in chains for n in chain.init}
         pos = {n: chain.units[0].pos + (1 if chain.backward else -1)
                for chain in chains for n in chain.init}
-        self.text = Text(g, show, heat, self.names, pos)
+        parts = {}
+        for step in self.steps.values():
+            for k, n in [*enumerate(step.state_in), *enumerate(step.state)]:
+                if n is not None:
+                    parts.setdefault(n, (k, len(step.state)))
+        self.text = Text(g, show, heat, self.names, pos, parts)
         self.level = {}
         self._levels()
 
@@ -203,8 +210,12 @@ class _Picture:
 
     # ---- edges ----------------------------------------------------------------------------
     def connect(self, dot):
-        for s in self.shown.values():
+        for s in list(self.shown.values()):
             for i in s.ins:
+                if i not in self.declared and i not in self.merged and i[1:].isdigit():
+                    n = int(i[1:])           # read from outside the steps and no x_t
+                    self.level.setdefault(i, 0)
+                    self._put(dot, i, self.text.box(n, st.X_FILL), [self.g.nodes[n]])
                 self._edge(dot, i, s)
         for y, yid in self.ys.items():
             self._write(dot, node_id(y), yid, {})

@@ -21,15 +21,21 @@ class Text:
     the |grad| scale (or None), ``names`` the parameters' names, ``pos`` the position the name
     of a node outside every step shows (s_0)."""
 
-    def __init__(self, g, show, heat, names, pos):
+    def __init__(self, g, show, heat, names, pos, parts):
         self.g, self.show, self.heat, self.names, self.pos = g, show, heat, names, pos
+        self.parts = parts          # state node -> (k, number of parts), s_0 included
 
     def name(self, n, t=None):
-        """The name node ``n`` shows, at its step (or at step ``t``, such as "t-1")."""
+        """The name node ``n`` shows, at its step (or at step ``t``, such as "t-1"): its own,
+        its declared role's, or for a part of a state found in a hand-written loop s_t."""
         if t is None:
             unit = self.g.step_unit(n)
             t = self.pos.get(n, unit.pos if unit is not None else None)
-        return st.node_name(self.g, n, t)
+        name = st.node_name(self.g, n, t)
+        if not name and n in self.parts:
+            k, count = self.parts[n]
+            name = st.pretty_name("s", t) + (f"[{k}]" if count > 1 else "")
+        return name
 
     def _shape(self, n):
         if "shape" not in self.show:

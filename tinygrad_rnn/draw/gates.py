@@ -47,10 +47,11 @@ def draw_gates(g, show, rankdir, title):
     for group in shared.values():
         if len(group) > 1:
             raise ValueError(
-                "draw: view='gates' draws one chain of cells per column; here "
-                f"{len(group)} chains share the columns ({_which(group)}: a BiRNN's two "
-                "directions or a stacked RNN's layers): draw one of them, e.g. the states "
-                "that one direction or one layer returned, or use view='cells' or view='ops'")
+                "draw: view='gates' draws one chain of cells per column, but "
+                f"{len(group)} chains share these columns ({_which(group)}), as a BiRNN's "
+                "two directions or a stacked RNN's layers do: draw the states of one of them "
+                "(a BiRNN returns (ys, (forward_states, backward_states)), a stacked RNN "
+                "(ys, states per layer)), or use view='cells' or view='ops'")
     pic = _Picture(g, chains, cols, show)
     dot = Dot("rnn_gates", rankdir=rankdir, title=title, nodesep=0.3, ranksep=0.35,
               hooks=g.hooks)

@@ -3,6 +3,7 @@
     ys, states = tr.rnn.unroll(cell, xs, labels="John lives in Salt Lake City".split())
     tr.draw(ys)                        # the cells view: the lecture's unrolled picture
     tr.draw(ys, view="ops")            # every primitive op, one cluster per word
+    tr.draw(ys, view="gates")          # the gates and the cell state's path (LSTM, GRU)
     tr.render(ys, "john.svg")          # .svg .png .pdf, or the DOT source as .dot/.gv
 
 ``render`` writes exactly the file asked for (and, with ``keep_dot=True``, the DOT source beside
@@ -54,7 +55,10 @@ def draw(root, view="cells", show=("shape",), direction="LR", title=None,
 
     - ``view``: ``"cells"`` one box per cell application (x_t below, y_t above, s_0 -> s_T left
       to right); ``"ops"`` every primitive op and leaf, one cluster per time step;
-      ``"rolled"`` the network with a loop: one cell per chain and its recurrent edge.
+      ``"rolled"`` the network with a loop: one cell per chain and its recurrent edge;
+      ``"gates"`` each step's gates and the path the state takes through elementwise ops
+      only (the LSTM's c_{t-1} -> ⊙ f_t -> + i_t ⊙ g_t -> c_t, the GRU's through
+      z_t ⊙ h_{t-1}) as one straight line across the steps (one chain of cells per column).
     - ``show``: ``"shape"`` (default), ``"value"`` (small arrays printed, large ones
       summarised), ``"grad"`` (after backward: |grad| coloured on a log heat scale), or a tuple.
     - ``direction``: ``"LR"``, time flows left to right (the only direction dot lays out

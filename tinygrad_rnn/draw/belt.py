@@ -24,17 +24,21 @@ ELEMENTWISE = CARRY + ("tanh", "sigmoid", "relu", "exp", "log", "pow")
 
 
 class Shown:
-    """One node of the picture: ``kind`` is "belt", "branch", "mix", "gate", "state", "box",
-    "x", "init" or "input"; ``node`` the recorded node it draws (None for a box and the
-    rewritten interpolation's nodes); ``ins`` the display ids it reads, in argument order;
-    ``consts`` small constants it reads (drawn in its label); ``params`` parameters."""
-    __slots__ = ("id", "kind", "node", "ins", "consts", "params", "members", "level", "unit",
-                 "part", "note", "symbol")
+    """One node of a step's picture: ``kind`` is "belt", "branch", "mix", "gate", "state" (a
+    state part on no belt) or "box"; ``node`` the recorded node it draws (None for a box and
+    the rewritten interpolation's nodes); ``ins`` the display ids it reads, in argument order
+    (x_t, s_{t-1} and nodes of other steps keep their own ids); ``consts`` small constants it
+    reads (printed in its label); ``params`` the parameters it reads; ``members`` the nodes a
+    box stands for; ``part`` a belt node's state part; ``note`` "new" for a node standing for
+    no recorded tensor, ``(a, q, b)`` on the sum a rewritten interpolation ends in; ``symbol``
+    the op drawn."""
+    __slots__ = ("id", "kind", "node", "ins", "consts", "params", "members", "unit", "part",
+                 "note", "symbol")
 
     def __init__(self, did, kind, node=None, unit=None):
         self.id, self.kind, self.node, self.unit = did, kind, node, unit
         self.ins, self.consts, self.params, self.members = [], [], [], []
-        self.level, self.part, self.note, self.symbol = 0, None, None, None
+        self.part, self.note, self.symbol = None, None, None
 
 
 def _reach(start, step, keep):
@@ -159,8 +163,7 @@ class StepPicture:
 
     # ---- what the path reads ------------------------------------------------------------
     def _add(self, n, kind):
-        shown = self._new(self.id_of(n), kind, node=n)
-        return shown
+        return self._new(self.id_of(n), kind, node=n)
 
     def _new(self, did, kind, node=None, symbol=None):
         shown = Shown(did, kind, node, self.unit)
@@ -201,7 +204,7 @@ class StepPicture:
     # ---- the rest of the step, collapsed ------------------------------------------------
     def _collapse(self):
         """Each shown node that reads ops not shown gets them as a box; nodes with the same
-        sources share one box."""
+        sources (the shown nodes, x_t and s_{t-1} the hidden ops read) share one box."""
         g = self.g
         shown_nodes = {s.node for s in self.shown.values() if s.node is not None} | self.stops
         boxes = {}
@@ -209,44 +212,45 @@ class StepPicture:
             n = shown.node
             if n is None or shown.kind in ("belt", "branch", "mix") or n in self.hidden:
                 continue
-            direct, members, sources, params = [], [], [], []
-            todo, seen = list(g.input_numbers(n)), set()
-            for j in g.input_numbers(n):
-                if j in shown_nodes or j not in self.inside:
-                    direct.append(j)
-            todo = [j for j in todo if j in self.inside and j not in shown_nodes]
-            while todo:
-                j = todo.pop()
-                if j in seen:
-                    continue
-                seen.add(j)
-                members.append(j)
-                for i in g.input_numbers(j):
-                    if g.is_param[i]:
-                        params.append(i) if i not in params else None
-                    elif self._constant(i):
-                        continue
-                    elif i in shown_nodes or i not in self.inside:
-                        sources.append(i) if i not in sources else None
-                    else:
-                        todo.append(i)
             ins = []
-            for j in direct:
+            for j in g.input_numbers(n):
                 if g.is_param[j]:
                     shown.params.append(j)
-                elif not self._constant(j):
+                elif (j in shown_nodes or j not in self.inside) and not self._constant(j):
                     ins.append(self.id_of(j))
+            members, sources, params = self._behind(n, shown_nodes)
             if members:
-                key = tuple(sorted(sources))
+                key = tuple(sources)
                 box = boxes.get(key)
                 if box is None:
                     box = boxes[key] = Shown(f"b{self.unit.number}_{len(boxes)}", "box",
                                              unit=self.unit)
                     box.ins = [self.id_of(i) for i in sources]
-                box.members.extend(m for m in sorted(members) if m not in box.members)
-                box.params.extend(p for p in params if p not in box.params)
+                box.members = sorted(set(box.members) | members)
+                box.params = sorted(set(box.params) | params)
                 ins.append(box.id)
             shown.ins = ins
         for box in boxes.values():
-            box.members.sort()
             self.shown[box.id] = box
+
+    def _behind(self, n, shown_nodes):
+        """``(members, sources, params)``: the ops of the step that ``n`` reads through ops
+        not shown, the shown nodes and inputs those read, and their parameters."""
+        g = self.g
+        members, sources, params = set(), set(), set()
+        todo = [j for j in g.input_numbers(n) if j in self.inside and j not in shown_nodes]
+        while todo:
+            j = todo.pop()
+            if j in members:
+                continue
+            members.add(j)
+            for i in g.input_numbers(j):
+                if g.is_param[i]:
+                    params.add(i)
+                elif self._constant(i):
+                    continue
+                elif i in shown_nodes or i not in self.inside:
+                    sources.add(i)
+                else:
+                    todo.append(i)
+        return members, sorted(sources), params

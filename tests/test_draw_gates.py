@@ -9,6 +9,7 @@ import pytest
 
 import tinygrad_rnn as tr
 from tinygrad_rnn.commands.render import build_model
+from tinygrad_rnn.draw.api import GraphTooLarge
 
 from cli_support import one_error_line, run_cli
 from test_draw_support import WORDS, cluster_blocks, edges, nodes
@@ -20,7 +21,7 @@ def run(cell, T=3, batch=1, seed=0, **options):
     tr.manual_seed(seed)
     rnn = {"lstm": tr.rnn.LSTMCell, "gru": tr.rnn.GRUCell, "elman": tr.rnn.ElmanCell}[cell](4, 3)
     xs = numpy.random.default_rng(seed).standard_normal((T, batch, 4))
-    return tr.rnn.unroll(rnn, xs, labels=WORDS[:T], **options)
+    return tr.rnn.unroll(rnn, xs, labels=(WORDS * T)[:T], **options)
 
 
 def named(ys, name):
@@ -203,6 +204,13 @@ def test_what_the_view_cannot_draw_is_named():
     _, (forward, backward) = bi(numpy.ones((3, 1, 4)))
     src = tr.draw(backward[-1], view="gates").source          # one direction: drawn
     assert len(belt_edges(src)) == 2 and 'dir=back' in src
+
+
+def test_a_long_sequence_is_refused_before_dot_runs():
+    ys, _ = run("lstm", T=30)
+    with pytest.raises(GraphTooLarge, match="gates view of .* nodes is too large.*view='cells'"):
+        tr.draw(ys, view="gates", max_nodes=100)
+    assert tr.draw(ys, view="gates").source          # 30 steps: under the default limit
 
 
 def test_cli_renders_the_gates_view_and_refuses_a_birnn(tmp_path):

@@ -63,7 +63,7 @@ def draw(root, view="cells", show=("shape",), direction="LR", title=None,
       summarised), ``"grad"`` (after backward: |grad| coloured on a log heat scale), or a tuple.
     - ``direction``: ``"LR"``, time flows left to right (the only direction dot lays out
       reliably with per-step clusters).
-    - ``max_nodes``: the ops view refuses larger graphs (use ``view="cells"``).
+    - ``max_nodes``: the ops and gates views refuse to draw more nodes (use ``view="cells"``).
 
     Per-node options (keywords only). A node stands for one tensor in the ops view, for the
     ops of one cell application in the cells view (y_t boxes for the output), for every step of
@@ -109,7 +109,7 @@ def _draw(g, view, shown, rankdir, title, max_nodes):
         return draw_rolled(g, shown, rankdir, title)
     if view == "gates":
         from .gates import draw_gates
-        return draw_gates(g, shown, rankdir, title)
+        return draw_gates(g, shown, rankdir, title, max_nodes)
     from .cells import draw_cells
     return draw_cells(g, shown, rankdir, title)
 

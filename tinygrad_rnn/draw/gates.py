@@ -31,7 +31,8 @@ from .layout import Columns, ParamNames
 LOWER = ("box", "gate", "mix", "state")       # drawn below the belt, rows from x_t up
 
 
-def draw_gates(g, show, rankdir, title):
+def draw_gates(g, show, rankdir, title, max_nodes=None):
+    from .api import GraphTooLarge
     from .dotfile import Dot
     chains = [c for c in g.chains if c.is_cell and c.units]
     if not chains:
@@ -53,6 +54,11 @@ def draw_gates(g, show, rankdir, title):
                 "(a BiRNN returns (ys, (forward_states, backward_states)), a stacked RNN "
                 "(ys, states per layer)), or use view='cells' or view='ops'")
     pic = _Picture(g, chains, cols, show)
+    if max_nodes is not None and len(pic.shown) > max_nodes:
+        raise GraphTooLarge(
+            f"draw: the gates view of {len(pic.shown)} nodes is too large for dot to lay out in "
+            f"reasonable time (limit {max_nodes}); use view='cells' (one box per step), draw "
+            "fewer steps, or pass max_nodes= to force it")
     dot = Dot("rnn_gates", rankdir=rankdir, title=title, nodesep=0.3, ranksep=0.35,
               hooks=g.hooks)
     pic.declare(dot)

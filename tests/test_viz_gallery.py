@@ -34,5 +34,6 @@ def test_gallery_covers_the_lecture():
     names = [f[0] for f in FIGURES]
     for needed in ["unrolled_1", "unrolled_6", "rolled", "elman_ops", "lstm_ops", "birnn", "deep",
                    "acceptor", "transducer", "encoder_decoder", "grad_elman", "grad_lstm",
-                   "custom_cells", "custom_ops", "custom_rolled"]:
+                   "custom_cells", "custom_ops", "custom_rolled", "gates_lstm",
+                   "gates_lstm_grad", "gates_gru"]:
         assert needed in names

@@ -95,7 +95,23 @@ def figures():
         name = {"elman": "Elman", "lstm": "LSTM"}[cell]
         title = f"{name}: |dL/ds_t| for L = sum(y_{len(LONG)})"
         out.append((f"grad_{cell}", title, tr.draw(root, show=("grad",), title=title)))
-    return out + custom_figures()
+    return out + gates_figures() + custom_figures()
+
+
+def gates_figures():
+    """The cell state's path, as the LSTM explainers draw it (``view="gates"``)."""
+    out = []
+    root, _ = build_model("lstm", WORDS[:3])
+    title = "LSTM: the memory c_t runs along the top, the gates below"
+    out.append(("gates_lstm", title, tr.draw(root, view="gates", title=title)))
+    root, _ = build_model("lstm", WORDS, grad=True)
+    title = f"LSTM: |grad| along the memory for L = sum(y_{len(WORDS)})"
+    out.append(("gates_lstm_grad", title, tr.draw(root, view="gates", show=("shape", "grad"),
+                                                  title=title)))
+    root, _ = build_model("gru", WORDS[:3])
+    title = "GRU: h_t = (1 - z_t) * n_t + z_t * h_{t-1}, the belt through z_t * h_{t-1}"
+    out.append(("gates_gru", title, tr.draw(root, view="gates", title=title)))
+    return out
 
 
 def main(argv=None):

@@ -94,11 +94,13 @@ def add_parser(sub):
         "render", help="draw the unrolled graph of an RNN over a sentence (SVG, PNG, PDF, DOT)",
         description="Build an RNN over the words of a sentence, record its graph, and draw it "
                     "with Graphviz: the cells view (the lecture's unrolled picture), the ops "
-                    "view (every primitive op, one cluster per word) or the rolled view.")
+                    "view (every primitive op, one cluster per word), the rolled view, or the "
+                    "gates view (the gates and the cell state's path).")
     add_model_options(p, none_means="just y_1..y_T")
-    p.add_argument("--view", choices=("cells", "ops", "rolled"), default="cells",
+    p.add_argument("--view", choices=("cells", "ops", "rolled", "gates"), default="cells",
                    help="cells: one box per step (default); ops: every primitive op; "
-                        "rolled: the network with a loop")
+                        "rolled: the network with a loop; gates: the gates and the cell "
+                        "state's path (--cell lstm or gru)")
     p.add_argument("--show", choices=("shape", "value", "grad"), default="shape",
                    help="what each node shows besides its name: shape (default), value, or grad "
                         "(runs a backward first; |grad| on a log heat scale)")

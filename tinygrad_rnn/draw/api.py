@@ -3,6 +3,7 @@
     ys, states = tr.rnn.unroll(cell, xs, labels="John lives in Salt Lake City".split())
     tr.draw(ys)                        # the cells view: the lecture's unrolled picture
     tr.draw(ys, view="ops")            # every primitive op, one cluster per word
+    tr.draw(ys, view="gates")          # the gates and the cell state's path (LSTM, GRU)
     tr.render(ys, "john.svg")          # .svg .png .pdf, or the DOT source as .dot/.gv
 
 ``render`` writes exactly the file asked for (and, with ``keep_dot=True``, the DOT source beside
@@ -21,7 +22,7 @@ from ..tensor import collector_paused
 from .graph import RecordedGraph
 from .hooks import Hooks
 
-VIEWS = ("cells", "ops", "rolled")
+VIEWS = ("cells", "ops", "rolled", "gates")
 SHOWS = ("shape", "value", "grad")
 # Time flows left to right, x_t below and y_t above (dot's rankdir=BT). Other directions were
 # tried (rankdir=LR for time top to bottom): dot 2.43 then orders the per-step clusters
@@ -54,12 +55,15 @@ def draw(root, view="cells", show=("shape",), direction="LR", title=None,
 
     - ``view``: ``"cells"`` one box per cell application (x_t below, y_t above, s_0 -> s_T left
       to right); ``"ops"`` every primitive op and leaf, one cluster per time step;
-      ``"rolled"`` the network with a loop: one cell per chain and its recurrent edge.
+      ``"rolled"`` the network with a loop: one cell per chain and its recurrent edge;
+      ``"gates"`` each step's gates and the path the state takes through elementwise ops
+      only (the LSTM's c_{t-1} -> ⊙ f_t -> + i_t ⊙ g_t -> c_t, the GRU's through
+      z_t ⊙ h_{t-1}) as one straight line across the steps (one chain of cells per column).
     - ``show``: ``"shape"`` (default), ``"value"`` (small arrays printed, large ones
       summarised), ``"grad"`` (after backward: |grad| coloured on a log heat scale), or a tuple.
     - ``direction``: ``"LR"``, time flows left to right (the only direction dot lays out
       reliably with per-step clusters).
-    - ``max_nodes``: the ops view refuses larger graphs (use ``view="cells"``).
+    - ``max_nodes``: the ops and gates views refuse to draw more nodes (use ``view="cells"``).
 
     Per-node options (keywords only). A node stands for one tensor in the ops view, for the
     ops of one cell application in the cells view (y_t boxes for the output), for every step of
@@ -103,6 +107,9 @@ def _draw(g, view, shown, rankdir, title, max_nodes):
     if view == "rolled":
         from .rolled import draw_rolled
         return draw_rolled(g, shown, rankdir, title)
+    if view == "gates":
+        from .gates import draw_gates
+        return draw_gates(g, shown, rankdir, title, max_nodes)
     from .cells import draw_cells
     return draw_cells(g, shown, rankdir, title)
 

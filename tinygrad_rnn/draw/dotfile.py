@@ -55,6 +55,17 @@ class Dot:
         if len(ids) > 1:
             self.ranks.append("{rank=same; " + "; ".join(ids) + ";}")
 
+    def in_order(self, ids, anchor="order"):
+        """Keep ``ids`` left to right in this order (one per column, in time order): an
+        invisible node below them all whose invisible edges to them are laid out in order
+        (``ordering=out``). Edges that run down into the next column can otherwise make
+        ``dot`` mirror the whole picture."""
+        if len(ids) < 2:
+            return
+        self.node(anchor, '""', shape="none", style="invis", width=0, height=0, ordering="out")
+        for i in ids:
+            self.edge(anchor, i, style="invis")
+
     def digraph(self):
         tail = []
         if self.title:

@@ -5,6 +5,13 @@ shape, values, |grad| on the heat scale); shared parameters as small per-step la
 dashed edge plus one legend table; the state passed from step t-1 to step t (what the step
 declares as s_{t-1}) routed through a small junction point in column t (an edge straight into
 the next step's matmul flips the columns); corresponding ops of every step on one row.
+
+The state edge is one forward path: s_{t-1} leaves its node sideways, passes the junction just
+inside column t and ends, with the only arrowhead, at the op of step t that reads it. The
+junction is ranked between the two (no rank of its own): put on the state's row, ``dot`` 2.43
+draws the flat edge into it as a lens (two curves) that looks like a loop. Columns keep their
+time order through one invisible node whose edges to each column are laid out in declaration
+order (``ordering=out``).
 """
 from . import style as st
 from .graph import is_parameter
@@ -28,6 +35,7 @@ def draw_ops(g, show, rankdir, title):
     junctions, outside = _declare(dot, g, cols, drawn, nid, label, lines_for, state_in)
     _edges(dot, g, drawn, nid, lines_for, state_in)
     _rows(dot, g, drawn, nid, junctions)
+    _column_order(dot, g, cols, drawn, nid, outside)
     legends = []
     if names.params:
         dot.node("params", st.param_legend(names.params, heat,
@@ -155,18 +163,14 @@ def _edges(dot, g, drawn, nid, lines_for, state_in):
                 continue
             junction = f"j{j}_{unit.number}"
             color = st.B_EDGE if unit.chain.backward else st.S_EDGE
-            if junction not in feeding:
+            if junction not in feeding:      # written upwards (BT), drawn without arrowheads
                 feeding.add(junction)
-                if unit.chain.backward:
-                    dot.edge(junction, nid[j], color=color, penwidth=2, dir="back",
-                             arrowtail="none")
-                else:
-                    dot.edge(nid[j], junction, color=color, penwidth=2, arrowhead="none")
+                dot.edge(junction, nid[j], color=color, penwidth=2, dir="none")
             dot.edge(nid[i], junction, color=color, penwidth=2, dir="back")
 
 
 def _rows(dot, g, drawn, nid, junctions):
-    """Corresponding nodes of every step of a chain on one row; junctions beside the state."""
+    """Corresponding nodes of every step of a chain on one row; s_0 on the row of s_1."""
     slot_rank = {}
     for chain in g.chains:
         units = [u for u in chain.units if any(drawn[n] for n in u.nodes)]
@@ -187,13 +191,25 @@ def _rows(dot, g, drawn, nid, junctions):
             key = slot_rank.get(unit.state[part]) if part < len(unit.state) else None
             if key is not None:
                 rows[key].append(nid[src])
-        if key is not None:
-            rows[key].append(junction)
-            mine = next((n for n in unit.nodes if slot_rank.get(n) == key), None)
-            if mine is not None:
-                dot.edge(junction, nid[mine], style="invis")
     for key in sorted(rows):
         dot.same_rank(rows[key])
+
+
+def _column_order(dot, g, cols, drawn, nid, outside):
+    """The columns in time order, left to right (and in a column, the chains in the order they
+    are declared): ``Dot.in_order`` of the first node of each. Without it, the state edges that
+    run down into the next column can mirror the picture."""
+    first = {}                      # column -> {unit: its first node}, in declaration order
+    initial = set(outside)
+    for i in range(len(g.nodes)):
+        c = cols.col[i]
+        if drawn[i] and c is not None and i not in initial:
+            first.setdefault(c, {}).setdefault(g.unit_of[i], i)
+    heads = []
+    for c in sorted(first):         # a node of no step (an x_t made outside) only if alone
+        units = first[c]
+        heads += [i for u, i in units.items() if u is not None] or list(units.values())
+    dot.in_order([nid[i] for i in heads])
 
 
 class _Labels:

@@ -39,6 +39,38 @@ ys, states = tr.rnn.unroll(lstm, x, labels=["John"])
 tr.draw(ys[-1], view="ops")
 
 # %% [markdown]
+# ## The cell state's path, drawn
+#
+# Every op is there, but the LSTM's idea is hard to see in it. The gates view draws the same
+# recorded graph the way the best-known LSTM explainers draw the cell: the memory runs straight
+# along the top like a conveyor belt, c_0 → (⊙ f_1) → (+ i_1 ⊙ g_1) → c_1 → (⊙ f_2) → ..., with
+# the gates below it. Each step's stretch of the belt is one row of cells: the dashed c_0, a
+# product ⊙ that reads the forget gate, a sum + that reads i ⊙ g. h_t = o_t ⊙ tanh(c_t)
+# branches off below the belt and goes into the next step's gates (the box W^x W^h b stands for
+# the matrix products and the split into four blocks). Nothing in the picture comes from the
+# tensors' names: the view follows the ops from c_{t-1} to c_t that are elementwise products
+# and sums, which `unroll` declared as the state.
+
+# %%
+words3 = ["John", "lives", "in"]
+x3 = numpy.random.default_rng(0).standard_normal((3, 1, 4))
+ys3, states3 = tr.rnn.unroll(lstm, x3, labels=words3)
+tr.draw(ys3, view="gates")
+
+# %% [markdown]
+# With `show="grad"` every node gets its |dL/dnode| on the heat scale (one colour per decade),
+# here for L = sum(y_3). Read the belt from right to left: the gradient reaches c_1 after one
+# ⊙ f per step, and h_t hands some of it back to the gates of the step before through W^h (the
+# green line from h_t down into the next box). The next section measures how much each of
+# these paths carries over 100 steps.
+
+# %%
+ys3[-1].sum().backward()
+for t, (c, h) in enumerate(states3[1:], start=1):
+    print(f"||dL/dc_{t}|| = {numpy.linalg.norm(c.grad):.1e}")    # the belt's |grad| cells
+tr.draw(ys3, view="gates", show=("shape", "grad"))
+
+# %% [markdown]
 # ## What keeps dL/dc_t alive
 #
 # Follow the memory from c_{t-1} to c_t: one multiplication by f and one addition, no weight
@@ -288,6 +320,16 @@ library, _ = tr.rnn.unroll(gru, x2, labels=words2)
 print("same h_t as tr.rnn.GRUCell:", all(numpy.allclose(a.numpy(), b.numpy())
                                          for a, b in zip(ours, library)))
 tr.draw(ours[:1], view="ops")
+
+# %% [markdown]
+# The gates view finds the same belt in the library's own cell, h_{t-1} → (⊙ z_t) →
+# (+ (1 - z_t) ⊙ n_t) → h_t. The library records n + z ⊙ (h_{t-1} - n), where z ⊙ h_{t-1} is
+# no node of its own; the view recognises that interpolation and draws what it equals, the
+# nodes standing for no recorded tensor dashed (the key says what was recorded). Compare it
+# with the LSTM's belt above: z_t plays the forget gate's part, 1 - z_t the input gate's.
+
+# %%
+tr.draw(library, view="gates")
 
 # %% [markdown]
 # ## Stepping through two LSTM steps

@@ -76,17 +76,16 @@ class Event:
     name the debugger uses (``s_3``, ``W_x``, ``tanh@t=3#1``).
     """
     __slots__ = ("index", "phase", "node", "name", "value", "grad", "contributions", "sends",
-                 "t", "label")
+                 "t", "label", "op", "inputs", "origin")
 
     def __init__(self, phase, node, name, grad=None, contributions=(), sends=()):
         self.index = None
         self.phase, self.node, self.name, self.value = phase, node, name, node.data
         self.grad, self.contributions, self.sends = grad, list(contributions), list(sends)
         self.t, self.label = step_of(node)
+        # as recorded (a fused step's output reads as its last op while the Stepper expands it)
+        self.op, self.inputs, self.origin = node.op, node.inputs, node.origin
 
-    op = property(lambda self: self.node.op)
-    inputs = property(lambda self: self.node.inputs)
-    origin = property(lambda self: self.node.origin)
     scope = property(lambda self: self.node.scope)
     events = property(lambda self: [self])
 

@@ -164,7 +164,9 @@ class Repl:
             raise ValueError("p needs a node name, e.g. p s_3 (names appear in the event lines)")
         st = self.stepper
         node = st.node(arg)
-        self.say(f"{formula(node, st.names)}   shape {tuple(node.shape)}")
+        at = st.forward_at.get(node)
+        self.say(f"{formula(node if at is None else st.ops[at], st.names)}   "
+                 f"shape {tuple(node.shape)}")
         value = st.value_of(node)
         self.say("  value: " + ("not computed yet" if value is None else _full(value)))
         grad, parts, done = st.grad_of(node)
@@ -174,7 +176,7 @@ class Repl:
         else:
             state = "dL/d" + st.names[node] if done else f"partial sum of {parts} so far"
             self.say(f"  grad ({state}): {_full(grad)}")
-        self.say(f"  made at {site(node.origin)}")
+        self.say(f"  made at {site(node.origin if at is None else st.ops[at].origin)}")
 
     def do_where(self, arg):
         self.say(self.stepper.where())

@@ -12,6 +12,7 @@ that writes no ``.grad`` (see ``events.py``): the tensors' ``.grad`` never chang
 gradients are those ``loss.backward()`` gives. A graph whose values were changed after its
 forward pass (an optimizer step) is refused with ``StaleValueError``.
 """
+from ..rnn.expand import expanded
 from ..tensor import Tensor
 from .breakpoints import Breakpoint
 from .events import forward_order, record
@@ -34,10 +35,10 @@ class StepEvent:
         self.phase, self.t, self.label = last.phase, last.t, last.label
         self.node, self.name = last.node, last.name
 
-    inputs = property(lambda self: self.node.inputs)
+    inputs = property(lambda self: self.events[-1].inputs)
     value = property(lambda self: self.events[-1].value)
     grad = property(lambda self: self.events[-1].grad)
-    origin = property(lambda self: self.node.origin)
+    origin = property(lambda self: self.events[-1].origin)
     scope = property(lambda self: self.node.scope)
 
     def is_finite(self):
@@ -63,10 +64,13 @@ class Stepper:
         if granularity not in GRANULARITIES:
             raise ValueError(f"Stepper: granularity must be 'op' or 'step', got {granularity!r}")
         self.root, self.granularity = root, granularity
-        self.order = forward_order(root)
-        self.names = text.name_nodes(self.order)
+        # steps recorded in training mode (fused=True) are shown as their ops (tr.rnn.expand)
+        self.expanded = expanded(root)
+        with self.expanded:
+            self.order = forward_order(root)
+            self.names = text.name_nodes(self.order)
+            self.ops = record(root, self.names, grad)  # op-level events, forward then backward
         self.by_name = {name: node for node, name in self.names.items()}
-        self.ops = record(root, self.names, grad)  # op-level events, forward then backward
         if not self.ops:
             raise ValueError(f"Stepper: {self.names[root]} is a leaf with no recorded ops and no "
                              "gradient to replay")

@@ -102,17 +102,19 @@ def site(origin):
 
 
 def formula(node, names):
-    """``s_3 = tanh(add@t=3#2)``, or ``W^x (leaf)``."""
-    if node.op is None:
+    """``s_3 = tanh(add@t=3#2)``, or ``W^x (leaf)``; ``node`` may be an event (its op and
+    inputs as recorded)."""
+    event, node = node, getattr(node, "node", node)
+    if event.op is None:
         return f"{names[node]} (leaf)"
-    return f"{names[node]} = {node.op}({', '.join(names[i] for i in node.inputs)})"
+    return f"{names[node]} = {event.op}({', '.join(names[i] for i in event.inputs)})"
 
 
 def describe(event, names, position=None, total=None):
     """A few lines about one op-level event: what ran, the numbers, where it was made."""
     head = f"[{position}/{total}] " if position is not None else ""
     step = step_text(event.t, event.label)
-    lines = [f"{head}{event.phase:<8} {formula(event.node, names)}"
+    lines = [f"{head}{event.phase:<8} {formula(event, names)}"
              + (f"   {step}" if step else "")]
     if event.phase == "forward":
         lines.append(f"  value {short(event.value)}")
@@ -139,5 +141,5 @@ def describe_group(group, names, position=None, total=None):
     for e in group.events:
         what = short(e.value if e.phase == "forward" else e.grad, 40)
         mark = "  !! not finite" if not e.is_finite() else ""
-        lines.append(f"  {formula(e.node, names)}  {what}{mark}")
+        lines.append(f"  {formula(e, names)}  {what}{mark}")
     return "\n".join(lines)

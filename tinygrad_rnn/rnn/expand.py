@@ -219,8 +219,10 @@ def _swap_in(e):
     taken = []
     for r, o in zip(e.replicas, e.outputs):
         if o is not None:
-            taken.append((o, o._ctx))
-            o._ctx = r._ctx
+            taken.append((o, o._ctx, o.grad, o.origin))
+            o._ctx, o.origin = r._ctx, r.origin
+            if r in e.grads:  # dL/dc_t of teaching mode: also through h_t = o * tanh(c_t)
+                o.grad = e.grads[r]
     roles = _declare_replicas(e)
     e._swap = rewired, taken, roles
 
@@ -229,8 +231,8 @@ def _swap_out(e):
     rewired, taken, roles = e._swap
     for ctx, inputs in rewired:
         ctx.inputs = inputs
-    for o, ctx in taken:
-        o._ctx = ctx
+    for o, ctx, grad, origin in taken:
+        o._ctx, o.grad, o.origin = ctx, grad, origin
     for scope, role, refs in roles:
         scope.roles[role] = refs
     e._swap = None
@@ -244,9 +246,10 @@ def _declare_replicas(e):
         return []
     step = e.replicas[0].scope[-1]
     refs = step.roles.get("state")
-    if refs is None or len(refs) != len(e.replicas) or any(
-            r() is not None and r()._ctx is not e.replicas[k]._ctx and r()._ctx is not e.step
-            for k, r in enumerate(refs)):
+    # unroll declares R's outputs as the state of an unmasked step (a masked step's state is
+    # the carried one: then the outputs are not declared, and nothing is to be done)
+    if refs is None or "mask" in step.roles or len(refs) != len(e.replicas) or any(
+            r() is not None and r() is not o for r, o in zip(refs, e.outputs)):
         return []
     import weakref
     step.roles["state"] = tuple(weakref.ref(e.replicas[k]) if r() is None else r

@@ -15,6 +15,7 @@ A cell whose R is its own (a user-defined cell, or a subclass that overrides R) 
 step: with ``fused=True`` it runs op by op, and a ``NotFusedWarning`` names it.
 """
 import contextlib
+import sys
 import warnings
 
 
@@ -72,8 +73,19 @@ def step_function(cell, fused):
         return cell.fused_R
     warnings.warn(f"fused=True: {type(cell).__name__} has no fused step (its R is its own), so "
                   "it runs op by op: the same numbers, at teaching-mode speed. The built-in "
-                  "ElmanCell, LSTMCell and GRUCell have one.", NotFusedWarning, stacklevel=4)
+                  "ElmanCell, LSTMCell and GRUCell have one.", NotFusedWarning,
+                  stacklevel=_user_level())
     return cell.R
+
+
+def _user_level():
+    """The ``stacklevel`` of the first frame outside tinygrad_rnn: the user's line that asked
+    for training mode, whether it called ``unroll``, a BiRNN, a pattern or ``fit``."""
+    from ..origin import _PACKAGE_DIR
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 # ---- array helpers the step ops share (``xp`` is NumPy or CuPy) --------------------------------

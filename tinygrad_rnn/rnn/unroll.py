@@ -107,7 +107,8 @@ def parts_of(state):
 
 def _checked(cell, fn, value):
     """What ``cell.R``/``cell.O`` returned, if it is a Tensor or a tuple of Tensors."""
-    if all(isinstance(p, Tensor) for p in parts_of(value)) and parts_of(value):
+    if type(value) is Tensor or (isinstance(value, (tuple, list)) and value and all(
+            isinstance(p, Tensor) for p in value)) or isinstance(value, Tensor):
         return value
     raise TypeError(f"{type(cell).__name__}.{fn} must return a Tensor (or, for a state of several "
                     f"parts, a tuple of Tensors), got {type(value).__name__}")

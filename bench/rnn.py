@@ -11,7 +11,9 @@ so back-to-back runs of one contender would flatter it), with a short pause befo
 every number reported is the MEDIAN over the rounds of a per-round RATIO, so that a round slowed
 by another job on a shared machine slows both sides of its ratio:
   teaching  tr.rnn.unroll(cell, X): every op a node; loss = sum of all y_t; loss.backward()
-  fused     tr.rnn.unroll(cell, X, fused=True): one node per step, its own backward
+            (every node keeps its gradient: the lecture's default)
+  fused     tr.rnn.unroll(cell, X, fused=True): one node per step, its own backward;
+            loss.backward(retain_grads=False), as tr.fit trains
             (X is a constant tr.Tensor [T, B, H] made before timing, as PyTorch's tensor is)
   floor     a hand-written NumPy forward and backward of the same cell, step by step, with no
             autograd objects: what any per-step NumPy framework can at best reach
@@ -121,7 +123,7 @@ def make_contenders(kind, B, H, T, dtype):
         return run
 
     floor = numpy_elman if kind == "elman" else numpy_lstm
-    contenders = {"teaching": ours(False), "fused": ours(True),
+    contenders = {"teaching": ours(False), "fused": ours(True, retain_grads=False),
                   "floor": lambda: floor(*params, X)}
     if torch is not None:
         contenders.update(_torch_contenders(kind, B, H, T, dtype, X))

@@ -108,14 +108,17 @@ def test_a_whole_tensor_that_requires_grad_gets_its_gradient(kind, device):
 
 
 def test_per_step_inputs_share_one_array():
-    """x_t of one [T, B, I] tensor or array are read-only views of one array (teaching mode
-    copies each step); an array the caller keeps is copied once, so reusing it changes
-    nothing."""
+    """x_t of one [T, B, I] tensor or array are read-only views of one array; an array the
+    caller keeps is copied once, so reusing it changes nothing."""
     cell = tr.rnn.ElmanCell(3, 4)
     X = tr.Tensor(numpy.random.default_rng(4).standard_normal((5, 2, 3)))
+    for fused in (False, True):
+        ys, states = tr.rnn.unroll(cell, X, fused=fused)
+        xs = [step.role("x")[0] for step in (s.scope[-1] for s in states[1:])]
+        assert all(numpy.shares_memory(x.data, X.data) for x in xs)
+        assert [x.requires_grad for x in xs] == [False] * 5
     ys, _ = tr.rnn.unroll(cell, X, fused=True)
     xs = [y.inputs[0] for y in ys]
-    assert all(numpy.shares_memory(x.data, X.data) for x in xs)
     assert [x.name for x in xs] == ["x"] * 5
     buffer = X.numpy()
     ys, _ = tr.rnn.unroll(cell, buffer, fused=True)

@@ -50,11 +50,13 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, fused=None, *, posit
       not masked at all.
     - ``fused``: training mode (``fused.py``): each step of a built-in cell is one node
       (``elman_step``, ``lstm_step``, ``gru_step``) with its own backward; the same numbers,
-      scopes and roles, and drawings and the debugger expand each step back into its ops. The
-      per-step x_t of one ``[T, batch, input_size]`` array or tensor are views of one array
-      (teaching mode copies each). A cell without a fused step runs op by op, with a
-      ``NotFusedWarning``. None (the default): False, or what an enclosing
-      ``tr.rnn.fused_mode()`` says.
+      scopes and roles, and drawings and the debugger expand each step back into its ops. A
+      cell without a fused step runs op by op, with a ``NotFusedWarning``. None (the default):
+      False, or what an enclosing ``tr.rnn.fused_mode()`` says.
+
+    The x_t of one ``[T, batch, input_size]`` array or constant tensor are read-only views of one
+    array (an array is copied once, so reusing it afterwards changes nothing; a tensor's array
+    is not copied at all); the arrays of a list are copied step by step.
     - ``positions``: which word each step reads (stored as the scope attribute ``position``;
       default t). ``BiRNN`` passes T..1 for its backward direction.
 
@@ -62,7 +64,8 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, fused=None, *, posit
     Scopes: see this module's docstring; a given ``state`` keeps its own scope.
     """
     fused = is_fused(fused)
-    steps, batch = _check_inputs(cell, xs, share=fused)
+    steps, batch = _check_inputs(cell, xs, share=True)
+    owned = not isinstance(xs, (list, tuple))   # the steps are views of one array of ours
     R = step_function(cell, fused)
     T = len(steps)
     if labels is not None:
@@ -81,7 +84,7 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, fused=None, *, posit
                        position=positions[t - 1]) as step:
                 x = steps[t - 1]
                 if not isinstance(x, Tensor):
-                    x = x() if callable(x) else _input(x, cell, fused)
+                    x = x() if callable(x) else _input(x, cell, owned)
                 new = _checked(cell, "R", R(state, x))
                 y = _checked(cell, "O", cell.O(new))
                 if masks is not None and masks[t - 1] is not None:

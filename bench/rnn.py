@@ -5,6 +5,7 @@ PyTorch and the NumPy floor (issue 13's table).
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/rnn.py --quick     # fewer rounds, no "large"
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/rnn.py --cases tiny long --rounds 15
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/rnn.py --memory-only
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/rnn.py --clock cpu  # a busy machine
 
 Contenders, timed in one process, alternated in rounds (OpenBLAS threads spin after each call,
 so back-to-back runs of one contender would flatter it), with a short pause before each sample;
@@ -166,7 +167,7 @@ def check_agreement(kind, cell, X, params):
     cell.zero_grad()
 
 
-def race(contenders, rounds, pause):
+def race(contenders, rounds, pause, clock=time.perf_counter):
     """Seconds per run of every contender, per round (all contenders run once per round)."""
     times = {name: [] for name in contenders}
     for fn in contenders.values():  # warm-up
@@ -174,9 +175,9 @@ def race(contenders, rounds, pause):
     for _ in range(rounds):
         for name, fn in contenders.items():
             time.sleep(pause)
-            start = time.perf_counter()
+            start = clock()
             fn()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(clock() - start)
     return times
 
 
@@ -227,13 +228,16 @@ def main():
     parser.add_argument("--cells", nargs="*", choices=["elman", "lstm"], default=["elman", "lstm"])
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--memory-only", action="store_true")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="cpu: this process's CPU time (steadier when other jobs share the "
+                             "machine: every contender runs on one thread)")
     args = parser.parse_args()
     cases = args.cases or [c for c in CASES if not (args.quick and c == "large")]
     print(f"numpy {numpy.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
           f"python {sys.version.split()[0]}, OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS')}, torch threads "
-          f"{torch.get_num_threads() if torch else '-'}, {os.cpu_count()} CPUs, {args.dtype}; "
-          "medians of per-round ratios")
+          f"{torch.get_num_threads() if torch else '-'}, {os.cpu_count()} CPUs, {args.dtype}, "
+          f"{args.clock} clock; medians of per-round ratios")
     if not args.memory_only:
         print(f"{'cell':6} {'case':7} {'rounds':>6} {'teach ms':>9} {'fused ms':>9} "
               f"{'teach/cells':>11} {'fused/cells':>11} {'teach/floor':>11} {'fused/floor':>11} "
@@ -250,7 +254,8 @@ def _case_row(kind, case, args):
     rounds = args.rounds or (5 if args.quick or case == "large" else 15)
     contenders, cell, X, params = make_contenders(kind, B, H, T, args.dtype)
     check_agreement(kind, cell, X, params)
-    times = race(contenders, rounds, 0.02 if B * H >= 32 * 128 else 0.005)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    times = race(contenders, rounds, 0.02 if B * H >= 32 * 128 else 0.005, clock)
     ratios = [median_ratio(times, a, b) for a, b in (
         ("teaching", "cells"), ("fused", "cells"), ("teaching", "floor"), ("fused", "floor"),
         ("torch", "floor"), ("cells", "floor"))]

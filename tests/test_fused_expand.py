@@ -90,22 +90,16 @@ def test_expand_gives_the_ops_values_and_gradients_of_teaching_mode():
 
 
 def test_expand_names_the_users_line_and_rs_line():
+    import sys
     cell = tr.rnn.ElmanCell(2, 3)
-    ys, states = tr.rnn.unroll(cell, numpy.ones((2, 1, 2)), fused=True); line = _line()  # noqa
+    line = sys._getframe().f_lineno + 1
+    ys, states = tr.rnn.unroll(cell, numpy.ones((2, 1, 2)), fused=True)
     ex = tr.rnn.expand(ys[1])
     tanh = ex.nodes[-1]
-    assert tanh.op == "tanh" and tanh.origin[:3] == (__file__, line, _name())
+    assert tanh.op == "tanh" and tanh.origin[:3] == (
+        __file__, line, "test_expand_names_the_users_line_and_rs_line")
     assert tanh.origin[3].endswith("elman.py") and tanh.origin[5] == "R"
-    assert origin.describe(tanh.origin).startswith("test_fused_expand.py:")
-
-
-def _line():
-    import sys
-    return sys._getframe(1).f_lineno
-
-
-def _name():
-    return "test_expand_names_the_users_line_and_rs_line"
+    assert origin.describe(tanh.origin).startswith(f"test_fused_expand.py:{line} in test_")
 
 
 def test_expand_without_gradients_and_with_given_ones():

@@ -14,4 +14,5 @@ from .stacking import BiRNN, Stacked  # noqa: F401
 from .patterns import Acceptor, EncoderDecoder, Transducer  # noqa: F401
 
 __all__ = ["RNNCell", "ElmanCell", "LSTMCell", "GRUCell", "unroll", "BiRNN", "Stacked",
-           "Acceptor", "Transducer", "EncoderDecoder", "fused_mode", "NotFusedWarning", "expand", "expanded", "Expansion"]
+           "Acceptor", "Transducer", "EncoderDecoder", "fused_mode", "NotFusedWarning", "expand",
+           "expanded", "Expansion"]

@@ -13,6 +13,7 @@ on the step's inputs, recording the ops as teaching mode would, in the step's sc
 leaving it everything is as before.
 """
 import types
+import weakref
 
 from ..autograd import BackwardHook, backpropagate, check_unchanged, topological_order
 from ..state import STATE
@@ -251,7 +252,6 @@ def _declare_replicas(e):
     if refs is None or "mask" in step.roles or len(refs) != len(e.replicas) or any(
             r() is not None and r() is not o for r, o in zip(refs, e.outputs)):
         return []
-    import weakref
     step.roles["state"] = tuple(weakref.ref(e.replicas[k]) if r() is None else r
                                 for k, r in enumerate(refs))
     return [(step, "state", refs)]

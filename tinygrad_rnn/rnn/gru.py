@@ -71,7 +71,8 @@ class GRUStep(Function):
         dL/dax_n = dL/dn (1 - n**2),   dL/dah_n = dL/dax_n * r,   dL/dr = dL/dax_n * ah_n
         dL/dax_r = dL/dah_r = dL/dr * r (1 - r),   dL/dax_z = dL/dah_z = dL/dz * z (1 - z)
         dL/dx_t = dL/dax (W^x)^T,    dL/dh_{t-1} = dL/dah (W^h)^T + dL/dh_t * z
-        dL/dW^x = x_t^T dL/dax,   dL/dW^h = h_{t-1}^T dL/dah,   dL/db^x, dL/db^h: sums over the batch
+        dL/dW^x = x_t^T dL/dax,   dL/dW^h = h_{t-1}^T dL/dah
+        dL/db^x, dL/db^h: dL/dax, dL/dah summed over the batch
 
     Inputs ``(x_t, h_{t-1}, W^x, W^h, b^x, b^h)``.
     """

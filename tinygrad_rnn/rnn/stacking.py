@@ -26,8 +26,8 @@ class BiRNN(Module):
     never at the padding.
 
     ``bi(xs, state=None, labels=None, lengths=None, fused=None)`` (the argument order of
-    ``unroll``; before it was ``(xs, labels, lengths, state)``, the keywords are unchanged; ``fused``
-    as in ``unroll``, for both directions) returns ``(ys,
+    ``unroll``; before it was ``(xs, labels, lengths, state)``, the keywords are unchanged;
+    ``fused`` as in ``unroll``, for both directions) returns ``(ys,
     (forward_states, backward_states))``; ``state`` is an optional pair of initial states. Both
     directions read the same x_t tensors. Scopes: ``birnn`` > ``forward``/``backward`` (attr
     ``direction``) > the cells' scopes (see ``unroll``); the backward steps' ``label``/

@@ -1,14 +1,16 @@
-"""LSTM training steps on the CPU (NumPy) against the GPU (CuPy), as a ratio.
+"""LSTM training steps on the CPU (NumPy) against the GPU (CuPy), as a ratio, in teaching mode
+(every op a node) and in training mode (``fused=True``: one node per step).
 
     .venv/bin/python bench/gpu.py                      # B=64, T=100, H=512 and 1024, float32
     .venv/bin/python bench/gpu.py --hidden 512 --steps 2 --dtype float64
     .venv/bin/python bench/gpu.py --cpu-only           # time NumPy alone (no GPU needed)
+    .venv/bin/python bench/gpu.py --modes fused        # training mode only
 
 One training step: ``unroll`` an ``tr.rnn.LSTMCell`` over T random inputs ``[B, input_size]``,
 a squared-error loss on every output, ``backward``, ``tr.optim.Adam.step``. The same seeded model
-and data run on ``"cpu"`` and on ``"cuda"``; each device does one untimed warm-up step, then
-``--steps`` timed steps (the GPU is synchronised before every clock reading). Without CuPy or a
-GPU the script says so and exits 0.
+and data run on ``"cpu"`` and on ``"cuda"``; each device and mode does one untimed warm-up
+step, then ``--steps`` timed steps (the GPU is synchronised before every clock reading). Without
+CuPy or a GPU the script says so and exits 0.
 """
 import argparse
 import time
@@ -24,8 +26,9 @@ def synchronise(device):
         backend.array_module("cuda").cuda.Device().synchronize()
 
 
-def make_step(device, batch, hidden, steps_t, input_size, dtype):
-    """A closure running one training step of a seeded LSTM on ``device``."""
+def make_step(device, batch, hidden, steps_t, input_size, dtype, fused=False):
+    """A closure running one training step of a seeded LSTM on ``device`` (``fused``: in
+    training mode)."""
     tr.manual_seed(0)
     cell = tr.rnn.LSTMCell(input_size, hidden, dtype=dtype).to(device)
     opt = tr.optim.Adam(cell.parameters(), lr=1e-3)
@@ -36,9 +39,9 @@ def make_step(device, batch, hidden, steps_t, input_size, dtype):
 
     def step():
         opt.zero_grad()
-        ys, _ = tr.rnn.unroll(cell, xs)
+        ys, _ = tr.rnn.unroll(cell, xs, fused=fused)
         loss = tr.mse(tr.stack(ys), target)
-        loss.backward()
+        loss.backward(retain_grads=False)
         opt.step()
         return loss
 
@@ -67,6 +70,9 @@ def main(argv=None):
     parser.add_argument("--cpu-only", action="store_true", help="time NumPy only")
     parser.add_argument("--device", default="cuda", help="the device to compare with the CPU "
                         "(default cuda; the tests use their strict-cpu backend)")
+    parser.add_argument("--modes", nargs="+", default=["teaching", "fused"],
+                        choices=["teaching", "fused"], help="teaching mode and/or training "
+                        "mode (fused=True); default both")
     args = parser.parse_args(argv)
     if not hasattr(tr, "rnn") or not hasattr(tr.rnn, "LSTMCell"):
         print("bench/gpu.py: skipped: tinygrad_rnn.rnn.LSTMCell is not available")
@@ -84,14 +90,16 @@ def main(argv=None):
             print(f"GPU: {name.decode() if isinstance(name, bytes) else name}")
     print(f"LSTM training step (unroll + mse + backward + Adam), B={args.batch}, "
           f"T={args.time_steps}, input {args.input_size}, {args.dtype}, {args.steps} steps")
-    print(f"{'H':>6} " + " ".join(f"{d + ' s/step':>14}" for d in devices) +
+    print(f"{'mode':9} {'H':>6} " + " ".join(f"{d + ' s/step':>14}" for d in devices) +
           (f"  cpu/{devices[1]}" if len(devices) == 2 else ""))
     for hidden in args.hidden:
-        shape = dict(batch=args.batch, hidden=hidden, steps_t=args.time_steps,
-                     input_size=args.input_size, dtype=args.dtype)
-        times = [seconds_per_step(d, args.steps, **shape) for d in devices]
-        ratio = f"  {times[0] / times[1]:8.1f}x" if len(times) == 2 else ""
-        print(f"{hidden:>6} " + " ".join(f"{t:14.3f}" for t in times) + ratio, flush=True)
+        for mode in args.modes:
+            shape = dict(batch=args.batch, hidden=hidden, steps_t=args.time_steps,
+                         input_size=args.input_size, dtype=args.dtype, fused=mode == "fused")
+            times = [seconds_per_step(d, args.steps, **shape) for d in devices]
+            ratio = f"  {times[0] / times[1]:8.1f}x" if len(times) == 2 else ""
+            print(f"{mode:9} {hidden:>6} " + " ".join(f"{t:14.3f}" for t in times) + ratio,
+                  flush=True)
     return 0
 
 

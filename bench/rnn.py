@@ -1,40 +1,41 @@
-"""Benchmark: forward + backward of Elman and LSTM unrolls, against the floors.
+"""Benchmark: forward + backward of Elman and LSTM unrolls, teaching and training mode, against
+PyTorch and the NumPy floor (issue 13's table).
 
-    .venv/bin/python bench/rnn.py            # all cases, float32 and float64
-    .venv/bin/python bench/rnn.py --quick    # fewer rounds, no "large" case (a smoke run)
-    .venv/bin/python bench/rnn.py --threads 1 --clock cpu   # steadier on a busy machine
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/rnn.py             # every case, float32
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/rnn.py --quick     # fewer rounds, no "large"
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/rnn.py --cases tiny long --rounds 15
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/rnn.py --memory-only
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/rnn.py --clock cpu  # a busy machine
 
 Contenders, timed in one process, alternated in rounds (OpenBLAS threads spin after each call,
-so back-to-back runs of one contender would flatter it), best of the rounds:
-  ours   tr.rnn.unroll(cell, X), loss = sum of all y_t, loss.backward()
-  numpy  a hand-written NumPy forward and backward of the same cell, step by step, with no
-         autograd objects: the floor any per-step NumPy framework can reach
-  torch  torch.nn.RNNCell / LSTMCell called in a Python loop, torch.stack(ys).sum().backward()
-         (when torch is installed)
-The inputs are constants (no dL/dx) for every contender. Peak memory of the "long" case is
-measured with tracemalloc (NumPy reports its allocations to it; torch's are invisible), at T and
-T/2 to show it grows linearly. The garbage collector stays on, as users run.
+so back-to-back runs of one contender would flatter it), with a short pause before each sample;
+every number reported is the MEDIAN over the rounds of a per-round RATIO, so that a round slowed
+by another job on a shared machine slows both sides of its ratio:
+  teaching  tr.rnn.unroll(cell, X): every op a node; loss = sum of all y_t; loss.backward()
+            (every node keeps its gradient: the lecture's default)
+  fused     tr.rnn.unroll(cell, X, fused=True): one node per step, its own backward;
+            loss.backward(retain_grads=False), as tr.fit trains
+            (X is a constant tr.Tensor [T, B, H] made before timing, as PyTorch's tensor is)
+  floor     a hand-written NumPy forward and backward of the same cell, step by step, with no
+            autograd objects: what any per-step NumPy framework can at best reach
+  cells     torch.nn.RNNCell / LSTMCell called in a Python loop (when torch is installed)
+  torch     torch.nn.RNN / LSTM over the whole sequence: PyTorch's fused kernel, the physical
+            reference
+The inputs are constants (no dL/dx) for every contender; the cycle collector stays on, as users
+run. Peak memory of the "long" case (B=1, H=32) is measured with tracemalloc above what was
+allocated before the call (NumPy reports its allocations to it), at T and T/2 to show it grows
+linearly; torch's allocations are invisible to it, so it has no memory row.
 """
 import argparse
 import gc
 import os
+import statistics
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
-
-def _threads_from_argv():
-    """--threads N must act before NumPy (OpenBLAS) and torch are imported."""
-    if "--threads" in sys.argv:
-        n = sys.argv[sys.argv.index("--threads") + 1]
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = n
-        return int(n)
-    return None
-
-
-THREADS = _threads_from_argv()
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before NumPy: one BLAS thread
 
 import numpy  # noqa: E402
 
@@ -43,16 +44,19 @@ import tinygrad_rnn as tr  # noqa: E402
 
 try:
     import torch
-    if THREADS:
-        torch.set_num_threads(THREADS)
+    torch.set_num_threads(1)
 except ImportError:
     torch = None
 
-CASES = {"tiny": (1, 32, 20), "medium": (32, 128, 50), "large": (64, 512, 100),
-         "long": (1, 32, 2000)}  # (B, H, T); input width = H
+CASES = {"tiny": (1, 32, 20), "long": (1, 32, 2000), "medium": (32, 128, 50),
+         "large": (64, 512, 100)}  # (B, H, T); input width = H
 
 
 # ---- the NumPy floor --------------------------------------------------------------------
+def sigmoid(a):
+    return 0.5 * numpy.tanh(0.5 * a) + 0.5
+
+
 def numpy_elman(W_x, W_s, b, X):
     """Forward and backward of the Elman unroll for L = sum of all s_t; returns the gradients."""
     T, B, _ = X.shape
@@ -71,10 +75,6 @@ def numpy_elman(W_x, W_s, b, X):
         db += da.sum(axis=0)
         ds = da @ W_s.T
     return dW_x, dW_s, db
-
-
-def sigmoid(a):
-    return 1 / (1 + numpy.exp(-a))
 
 
 def numpy_lstm(W_x, W_h, b, X):
@@ -114,56 +114,81 @@ def make_contenders(kind, B, H, T, dtype):
     cell = (tr.rnn.ElmanCell if kind == "elman" else tr.rnn.LSTMCell)(H, H, dtype=dtype)
     X = numpy.random.default_rng(0).standard_normal((T, B, H)).astype(dtype)
     params = [p.numpy() for p in cell.parameters()]
+    inputs = tr.Tensor(X)   # made once, outside the timing, as torch.tensor(X) for PyTorch
 
-    def ours(**backward_options):
-        cell.zero_grad()
-        ys, _ = tr.rnn.unroll(cell, X)
-        tr.stack(ys).sum().backward(**backward_options)
+    def ours(fused, **backward_options):
+        def run():
+            cell.zero_grad()
+            ys, _ = tr.rnn.unroll(cell, inputs, fused=fused)
+            tr.stack(ys).sum().backward(**backward_options)
+        return run
 
     floor = numpy_elman if kind == "elman" else numpy_lstm
-    contenders = {"ours": ours, "numpy": lambda: floor(*params, X)}
+    contenders = {"teaching": ours(False), "fused": ours(True, retain_grads=False),
+                  "floor": lambda: floor(*params, X)}
     if torch is not None:
-        torch_dtype = getattr(torch, dtype)
-        ref = (torch.nn.RNNCell if kind == "elman" else torch.nn.LSTMCell)(H, H, dtype=torch_dtype)
-        tX = torch.tensor(X)
-
-        def pytorch():
-            ref.zero_grad()
-            state = None
-            ys = []
-            for t in range(T):
-                state = ref(tX[t], state)
-                ys.append(state[0] if kind == "lstm" else state)
-            torch.stack(ys).sum().backward()
-        contenders["torch"] = pytorch
+        contenders.update(_torch_contenders(kind, B, H, T, dtype, X))
     return contenders, cell, X, params
 
 
+def _torch_contenders(kind, B, H, T, dtype, X):
+    torch_dtype = getattr(torch, dtype)
+    ref = (torch.nn.RNNCell if kind == "elman" else torch.nn.LSTMCell)(H, H, dtype=torch_dtype)
+    whole = (torch.nn.RNN if kind == "elman" else torch.nn.LSTM)(H, H, dtype=torch_dtype)
+    tX = torch.tensor(X)
+
+    def cells():
+        ref.zero_grad()
+        state = None
+        ys = []
+        for t in range(T):
+            state = ref(tX[t], state)
+            ys.append(state[0] if kind == "lstm" else state)
+        torch.stack(ys).sum().backward()
+
+    def fused():
+        whole.zero_grad()
+        out, _ = whole(tX)
+        out.sum().backward()
+    return {"cells": cells, "torch": fused}
+
+
 def check_agreement(kind, cell, X, params):
-    """The contenders compute the same gradients (so the race is fair)."""
-    ys, _ = tr.rnn.unroll(cell, X)
-    tr.stack(ys).sum().backward()
+    """Both modes compute the floor's gradients (so the race is fair)."""
     floor = numpy_elman if kind == "elman" else numpy_lstm
-    for p, g in zip(cell.parameters(), floor(*params, X)):
-        tol = 1e-3 if p.dtype == numpy.float32 else 1e-9
-        assert numpy.allclose(p.grad, g, rtol=tol, atol=tol * numpy.abs(g).max()), p.name
+    expected = floor(*params, X)
+    for fused in (False, True):
+        cell.zero_grad()
+        ys, _ = tr.rnn.unroll(cell, X, fused=fused)
+        tr.stack(ys).sum().backward()
+        for p, g in zip(cell.parameters(), expected):
+            tol = 1e-3 if p.dtype == numpy.float32 else 1e-9
+            assert numpy.allclose(p.grad, g, rtol=tol, atol=tol * numpy.abs(g).max()), p.name
     cell.zero_grad()
 
 
 def race(contenders, rounds, pause, clock=time.perf_counter):
-    best = {name: float("inf") for name in contenders}
-    for name, fn in contenders.items():  # warm-up
+    """Seconds per run of every contender, per round (all contenders run once per round)."""
+    times = {name: [] for name in contenders}
+    for fn in contenders.values():  # warm-up
         fn()
     for _ in range(rounds):
         for name, fn in contenders.items():
             time.sleep(pause)
             start = clock()
             fn()
-            best[name] = min(best[name], clock() - start)
-    return best
+            times[name].append(clock() - start)
+    return times
+
+
+def median_ratio(times, a, b):
+    if a not in times or b not in times:
+        return float("nan")
+    return statistics.median(x / y for x, y in zip(times[a], times[b]))
 
 
 def peak_memory(fn):
+    """Bytes allocated at the peak of ``fn()`` above what was allocated before it."""
     gc.collect()
     tracemalloc.start()
     fn()
@@ -172,53 +197,71 @@ def peak_memory(fn):
     return peak
 
 
+def memory_rows(kinds):
+    B, H, T = CASES["long"]
+    print(f"\npeak memory above the start of the call, long case (B={B}, H={H}), float32, "
+          "tracemalloc:")
+    print(f"{'cell':6} {'T':>5} {'floor KiB':>10} {'teaching':>14} {'teach. leaves':>14} "
+          f"{'fused':>14} {'fused leaves':>14}")
+    for kind in kinds:
+        for steps in (T // 2, T):
+            contenders, cell, X, params = make_contenders(kind, B, H, steps, "float32")
+            floor = peak_memory(contenders["floor"])
+            row = []
+            for fused in (False, True):
+                for retain in (True, False):
+                    def run(fused=fused, retain=retain):
+                        ys, _ = tr.rnn.unroll(cell, X, fused=fused)
+                        tr.stack(ys).sum().backward(retain_grads=retain)
+                    got = peak_memory(run)
+                    row.append(f"{got / 1024:7.0f} {got / floor:4.1f}x")
+                    cell.zero_grad()
+            print(f"{kind:6} {steps:5d} {floor / 1024:10.0f} " + " ".join(f"{r:>14}" for r in row),
+                  flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 rounds, skip the large case")
-    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--quick", action="store_true", help="5 rounds, skip the large case")
+    parser.add_argument("--rounds", type=int, default=None, help="default 15 (large: 5)")
     parser.add_argument("--cases", nargs="*", choices=list(CASES), default=None)
-    parser.add_argument("--dtypes", nargs="*", default=["float32", "float64"])
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS and torch threads (default: the libraries' own choice)")
+    parser.add_argument("--cells", nargs="*", choices=["elman", "lstm"], default=["elman", "lstm"])
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--memory-only", action="store_true")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
-                        help="cpu: this process's CPU time (steadier when other programs share "
-                             "the machine; use with --threads 1)")
+                        help="cpu: this process's CPU time (steadier when other jobs share the "
+                             "machine: every contender runs on one thread)")
     args = parser.parse_args()
-    rounds = args.rounds or (2 if args.quick else 7)
-    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     cases = args.cases or [c for c in CASES if not (args.quick and c == "large")]
     print(f"numpy {numpy.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
-          f"python {sys.version.split()[0]}, rounds {rounds} (best of), "
-          f"threads {THREADS or 'default'}, {os.cpu_count()} CPUs, {args.clock} clock")
-    print(f"{'cell':6} {'case':7} {'dtype':8} {'ours ms':>9} {'numpy ms':>9} {'torch ms':>9} "
-          f"{'ours/numpy':>10} {'ours/torch':>10}")
-    for kind in ("elman", "lstm"):
-        for case in cases:
-            B, H, T = CASES[case]
-            for dtype in args.dtypes:
-                contenders, cell, X, params = make_contenders(kind, B, H, T, dtype)
-                check_agreement(kind, cell, X, params)
-                pause = 0.02 if B * H >= 32 * 128 else 0.005
-                best = race(contenders, rounds, pause, clock)
-                t_torch = best.get("torch")
-                print(f"{kind:6} {case:7} {dtype:8} {best['ours'] * 1e3:9.2f} "
-                      f"{best['numpy'] * 1e3:9.2f} "
-                      f"{t_torch * 1e3 if t_torch else float('nan'):9.2f} "
-                      f"{best['ours'] / best['numpy']:10.2f} "
-                      f"{best['ours'] / t_torch if t_torch else float('nan'):10.2f}", flush=True)
-    if "long" in cases:
-        B, H, T = CASES["long"]
-        print("\npeak memory (tracemalloc) of the long case, float64:")
-        for kind in ("elman", "lstm"):
-            row = []
-            for steps in (T // 2, T):
-                contenders, *_ = make_contenders(kind, B, H, steps, "float64")
-                ours, floor = peak_memory(contenders["ours"]), peak_memory(contenders["numpy"])
-                lean = peak_memory(lambda: contenders["ours"](retain_grads=False))
-                row.append(f"T={steps}: ours {ours / 2**20:.2f} MiB ({ours / floor:.1f}x), "
-                           f"retain_grads=False {lean / 2**20:.2f} MiB ({lean / floor:.1f}x), "
-                           f"numpy {floor / 2**20:.2f} MiB")
-            print(f"  {kind:6} " + "\n         ".join(row))
+          f"python {sys.version.split()[0]}, OPENBLAS_NUM_THREADS="
+          f"{os.environ.get('OPENBLAS_NUM_THREADS')}, torch threads "
+          f"{torch.get_num_threads() if torch else '-'}, {os.cpu_count()} CPUs, {args.dtype}, "
+          f"{args.clock} clock; medians of per-round ratios")
+    if not args.memory_only:
+        print(f"{'cell':6} {'case':7} {'rounds':>6} {'teach ms':>9} {'fused ms':>9} "
+              f"{'teach/cells':>11} {'fused/cells':>11} {'teach/floor':>11} {'fused/floor':>11} "
+              f"{'torch/floor':>11} {'cells/floor':>11}")
+        for kind in args.cells:
+            for case in cases:
+                _case_row(kind, case, args)
+    if "long" in cases or args.memory_only:
+        memory_rows(args.cells)
+
+
+def _case_row(kind, case, args):
+    B, H, T = CASES[case]
+    rounds = args.rounds or (5 if args.quick or case == "large" else 15)
+    contenders, cell, X, params = make_contenders(kind, B, H, T, args.dtype)
+    check_agreement(kind, cell, X, params)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    times = race(contenders, rounds, 0.02 if B * H >= 32 * 128 else 0.005, clock)
+    ratios = [median_ratio(times, a, b) for a, b in (
+        ("teaching", "cells"), ("fused", "cells"), ("teaching", "floor"), ("fused", "floor"),
+        ("torch", "floor"), ("cells", "floor"))]
+    ms = [statistics.median(times[m]) * 1e3 for m in ("teaching", "fused")]
+    print(f"{kind:6} {case:7} {rounds:6d} {ms[0]:9.2f} {ms[1]:9.2f} "
+          + " ".join(f"{r:11.2f}" for r in ratios), flush=True)
 
 
 if __name__ == "__main__":

@@ -194,11 +194,19 @@ def _as_array(xp, data):
     return data if isinstance(data, xp.ndarray) else xp.asarray(data)
 
 
+_SPECS = {}   # the out_specs of multi-output ops, shared (see _outputs)
+
+
 def _outputs(make, arrays, device, xp, ctx, requires_grad, origin):
     """The output tensors of a multi-output op; each knows its position (``_index``)."""
     arrays = tuple(_as_array(xp, a) for a in arrays)
     if ctx is not None:
-        ctx.out_specs = tuple((a.shape, a.dtype) for a in arrays)
+        specs = tuple((a.shape, a.dtype) for a in arrays)
+        # one shared tuple per kind of output (every step of an unroll has the same): the
+        # specs tuples of a long graph would otherwise cost more memory than its arrays
+        ctx.out_specs = _SPECS.get(specs) or _SPECS.setdefault(specs, specs)
+        if len(_SPECS) > 1000:
+            _SPECS.clear()
         arrays = arrays if type(ctx)._library else tuple(backend.freeze(a) for a in arrays)
     outputs = tuple(make(a, device, xp, ctx, requires_grad, origin) for a in arrays)
     for k, t in enumerate(outputs):

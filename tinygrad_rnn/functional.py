@@ -96,12 +96,26 @@ def split(t, n_or_sizes, axis=0):
         if sum(sizes) != length or any(s < 0 for s in sizes):
             raise ShapeError(f"split: sizes {sizes} do not add up to axis {axis} of length {length} "
                              f"of {tuple(t.shape)}")
-    parts, start = [], 0
-    for size in sizes:
-        index = (slice(None),) * axis + (slice(start, start + size),)
-        parts.append(t[index])
-        start += size
-    return parts
+    return [t[index] for index in _split_indices(axis, tuple(sizes))]
+
+
+_SPLITS = {}   # (axis, sizes) -> the index of every part
+
+
+def _split_indices(axis, sizes):
+    """The index tuples of ``split``'s parts, made once per (axis, sizes): every step of an
+    unrolled LSTM splits the same way, and new tuples and slices for each step would be more
+    objects for the cycle collector to walk (they are never changed, so they can be shared)."""
+    found = _SPLITS.get((axis, sizes))
+    if found is None:
+        found, start = [], 0
+        for size in sizes:
+            found.append((slice(None),) * axis + (slice(start, start + size),))
+            start += size
+        if len(_SPLITS) > 1000:
+            _SPLITS.clear()
+        _SPLITS[(axis, sizes)] = found
+    return found
 
 
 def softmax(t, axis=-1):

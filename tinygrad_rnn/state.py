@@ -53,17 +53,28 @@ class Scope:
         return f"Scope({self.name!r}{extra})"
 
 
-@contextlib.contextmanager
 def scope(name, **attrs):
-    """Tag every tensor made inside with ``Scope(name, attrs)`` (nested scopes make a path)."""
+    """Tag every tensor made inside with ``Scope(name, attrs)`` (nested scopes make a path):
+    ``with tr.scope("t=3", t=3) as step:`` (``step`` is the new Scope)."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"scope: name must be a non-empty string, got {name!r}")
-    saved = STATE.scope
-    STATE.scope = saved + (Scope(name, dict(attrs)),)
-    try:
-        yield STATE.scope[-1]
-    finally:
-        STATE.scope = saved
+    return _Opened(Scope(name, attrs))
+
+
+class _Opened:
+    """The ``with`` block of ``scope`` (a class, not a generator: unroll opens one per step)."""
+    __slots__ = ("scope", "saved")
+
+    def __init__(self, scope):
+        self.scope = scope
+
+    def __enter__(self):
+        self.saved = STATE.scope
+        STATE.scope = self.saved + (self.scope,)
+        return self.scope
+
+    def __exit__(self, *exc):
+        STATE.scope = self.saved
 
 
 def step_index(path):

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from .data.checks import count
 from .optim import Adam, clip_grad_norm
+from .rnn.fused import fused_mode
 from .tensor import Tensor
 
 
@@ -67,11 +68,11 @@ def _defer_interrupt():
         raise KeyboardInterrupt
 
 
-def _update(params, optimizer, loss, clip, history):
+def _update(params, optimizer, loss, clip, history, retain_grads=False):
     """backward, clip, step, zero_grad: one optimizer step from one loss."""
     if not isinstance(loss, Tensor) or loss.size != 1:
         raise TypeError(f"fit: the loss function must return a scalar Tensor, got {loss!r}")
-    loss.backward()
+    loss.backward(retain_grads=retain_grads)
     if clip is not None:
         history.grad_norms.append(clip_grad_norm(params, clip))
     value = float(loss.item())
@@ -109,6 +110,12 @@ def _check_batches(batches, epochs):
         raise ValueError("fit: batches is empty: there is nothing to train on")
 
 
+def _flag(where, what, value):
+    if not isinstance(value, bool):
+        raise TypeError(f"{where}: {what} must be True or False, got {value!r}")
+    return value
+
+
 def _call(loss_fn, batch):
     if isinstance(batch, dict):
         return loss_fn(**batch)
@@ -118,7 +125,7 @@ def _call(loss_fn, batch):
 
 
 def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progress=True,
-        callback=None):
+        callback=None, fused=None, retain_grads=False):
     """Train ``model``: for each epoch, for each batch, L = loss_fn(*batch); backward; clip the
     gradient norm to ``clip`` (if given); one optimizer step.
 
@@ -132,6 +139,12 @@ def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progr
     - ``clip``: None, or a finite number > 0.
     - ``progress``: a tqdm progress bar per epoch showing the latest loss and the epoch's mean.
     - ``callback(step, loss)`` is called after every step.
+    - ``fused``: training mode for every ``unroll`` the loss function runs (``fused=None`` of
+      the RNNs means this, see ``tr.rnn.fused_mode``): each step of a built-in cell is one node
+      with its own backward; the same numbers, faster. None keeps the enclosing default
+      (teaching mode).
+    - ``retain_grads``: ``backward(retain_grads=...)`` of each step; False (the default here)
+      keeps only the parameters' gradients, which is all an optimizer needs.
 
     Returns a ``History``. Ctrl-C stops cleanly between steps and returns what was done.
     """
@@ -141,6 +154,8 @@ def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progr
             raise TypeError(f"fit: {type(model).__name__} has no loss() method; pass loss_fn=")
     epochs = count("fit", "epochs", epochs)
     clip = check_clip("fit", clip)
+    mode = contextlib.nullcontext() if fused is None else fused_mode(_flag("fit", "fused", fused))
+    retain_grads = _flag("fit", "retain_grads", retain_grads)
     _check_batches(batches, epochs)
     params = model.parameters()
     if optimizer is None:
@@ -148,31 +163,33 @@ def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progr
     history = History()
     bar = None
     try:
-        for epoch in range(epochs):
-            epoch_batches = batches(epoch) if callable(batches) else batches
-            total = len(epoch_batches) if hasattr(epoch_batches, "__len__") else None
-            if progress:
-                from tqdm import tqdm
-                bar = tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=True)
-            running, done = 0.0, 0
-            for batch in epoch_batches:
-                optimizer.zero_grad()
-                value = _update(params, optimizer, _call(loss_fn, batch), clip, history)
-                running += value
-                done += 1
+        with mode:
+            for epoch in range(epochs):
+                epoch_batches = batches(epoch) if callable(batches) else batches
+                total = len(epoch_batches) if hasattr(epoch_batches, "__len__") else None
+                if progress:
+                    from tqdm import tqdm
+                    bar = tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=True)
+                running, done = 0.0, 0
+                for batch in epoch_batches:
+                    optimizer.zero_grad()
+                    value = _update(params, optimizer, _call(loss_fn, batch), clip, history,
+                                    retain_grads)
+                    running += value
+                    done += 1
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix({"loss": f"{value:.4f}",
+                                         "epoch mean": f"{running / done:.4f}"})
+                    if callback is not None:
+                        callback(history.steps, value)
                 if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix({"loss": f"{value:.4f}",
-                                     "epoch mean": f"{running / done:.4f}"})
-                if callback is not None:
-                    callback(history.steps, value)
-            if bar is not None:
-                bar.close()
-                bar = None
-            if not done:
-                raise ValueError(f"fit: epoch {epoch + 1} of {epochs} had no batches (was "
-                                 "batches(epoch) a generator that had run out?)")
-            history.epoch_losses.append(running / done)
+                    bar.close()
+                    bar = None
+                if not done:
+                    raise ValueError(f"fit: epoch {epoch + 1} of {epochs} had no batches (was "
+                                     "batches(epoch) a generator that had run out?)")
+                history.epoch_losses.append(running / done)
     except KeyboardInterrupt:
         history.interrupted = True
         optimizer.zero_grad()
@@ -189,22 +206,28 @@ def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progr
     return history
 
 
-def truncated_bptt(step_fn, length, chunk, optimizer, state=None, clip=None, params=None):
+def truncated_bptt(step_fn, length, chunk, optimizer, state=None, clip=None, params=None,
+                   fused=None, retain_grads=False):
     """Train over one long sequence of ``length`` steps in chunks of ``chunk`` steps.
 
     ``step_fn(start, stop, state) -> (loss, state)`` runs steps ``start..stop-1`` from ``state``
     (None at the start). After each chunk: backward, clip (``clip`` with ``params``, default
     ``optimizer.params``), one optimizer step, then the state is detached with ``detach_state``
     so the next chunk's gradient stops at the chunk boundary. Returns ``(losses, state)``.
+    ``fused`` and ``retain_grads`` as in ``fit``.
     """
     length = count("truncated_bptt", "length", length, minimum=1)
     chunk = count("truncated_bptt", "chunk", chunk, minimum=1)
     clip = check_clip("truncated_bptt", clip)
     params = optimizer.params if params is None else list(params)
+    retain_grads = _flag("truncated_bptt", "retain_grads", retain_grads)
+    mode = contextlib.nullcontext() if fused is None else fused_mode(
+        _flag("truncated_bptt", "fused", fused))
     history = History()
-    for start in range(0, length, chunk):
-        optimizer.zero_grad()
-        loss, state = step_fn(start, min(start + chunk, length), state)
-        _update(params, optimizer, loss, clip, history)
-        state = detach_state(state)
+    with mode:
+        for start in range(0, length, chunk):
+            optimizer.zero_grad()
+            loss, state = step_fn(start, min(start + chunk, length), state)
+            _update(params, optimizer, loss, clip, history, retain_grads)
+            state = detach_state(state)
     return history.losses, state

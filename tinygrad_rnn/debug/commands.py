@@ -152,7 +152,8 @@ class Commands(BreakpointCommands):
         for k, node in enumerate(path):
             mark = ">" if len(path) - 1 - k == self.focus else " "
             step = text.step_text(*_step(node))
-            self.say(f"{mark} {text.formula(node, st.names)}" + (f"   {step}" if step else ""))
+            formula = text.formula(st.recorded(node), st.names)
+            self.say(f"{mark} {formula}" + (f"   {step}" if step else ""))
 
     def do_up(self, arg, sign=1):
         path = self._path()
@@ -164,8 +165,9 @@ class Commands(BreakpointCommands):
             raise ValueError("Newest frame: the current node is the bottom of bt")
         self.focus, self._list_next = focus, None
         node = self._focused()
-        self.say(f"> {text.formula(node, self.stepper.names)}   "
-                 f"{text.where(node, self.stepper.user_code)}")
+        st = self.stepper
+        self.say(f"> {text.formula(st.recorded(node), st.names)}   "
+                 f"{text.where(st.recorded(node), st.user_code)}")
 
     def do_down(self, arg):
         self.do_up(arg, sign=-1)
@@ -175,7 +177,8 @@ class Commands(BreakpointCommands):
         key = (st.index, self.focus)
         start = self._list_next[1] if self._list_next and self._list_next[0] == key and \
             arg != "." else None
-        lines, following = source.listing(self._focused().origin, st.user_code, start)
+        lines, following = source.listing(st.recorded(self._focused()).origin, st.user_code,
+                                           start)
         self._list_next = (key, following) if following else None
         for line in lines:
             self.say(line)
@@ -190,7 +193,7 @@ class Commands(BreakpointCommands):
             value = evaluate(st, arg)
             self.say(_pretty(value) if pretty else _one_line(value))
             return
-        self.say(f"{text.formula(node, st.names)}   shape {tuple(node.shape)}")
+        self.say(f"{text.formula(st.recorded(node), st.names)}   shape {tuple(node.shape)}")
         value = st.value_of(node)
         precision, threshold = (8, 1000) if pretty else (4, 64)
         self.say("  value: " + ("not computed yet" if value is None

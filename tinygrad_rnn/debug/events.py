@@ -19,15 +19,6 @@ from ..state import step_of
 from .nan import finite, mark_culprits
 
 
-def op_level(root):
-    """The graph the Stepper replays, in which every node is one primitive op.
-
-    The one place where a time step recorded as a single node (``unroll(fused=True)``, issue
-    13) is to be expanded into its ops, through the function that issue provides, so that the
-    replay shows every op of a fused step. A graph without such nodes is returned as it is."""
-    return root
-
-
 def forward_order(root):
     """Every node the root depends on (leaves, constants, ops not requiring grad), inputs first.
 
@@ -88,7 +79,7 @@ class Event:
     name the debugger uses (``s_3``, ``W_x``, ``tanh@t=3#1``).
     """
     __slots__ = ("index", "phase", "node", "name", "value", "grad", "contributions", "sends",
-                 "t", "label", "douts", "culprit")
+                 "t", "label", "douts", "culprit", "op", "inputs", "origin")
 
     def __init__(self, phase, node, name, grad=None, contributions=(), sends=()):
         self.index = None
@@ -97,10 +88,9 @@ class Event:
         self.t, self.label = step_of(node)
         self.douts = None     # backward: the gradients of every output the op's backward got
         self.culprit = None   # what non-finite value this event produced (see nan.py)
+        # as recorded (a fused step's output reads as its last op while the Stepper expands it)
+        self.op, self.inputs, self.origin = node.op, node.inputs, node.origin
 
-    op = property(lambda self: self.node.op)
-    inputs = property(lambda self: self.node.inputs)
-    origin = property(lambda self: self.node.origin)
     scope = property(lambda self: self.node.scope)
     events = property(lambda self: [self])
 

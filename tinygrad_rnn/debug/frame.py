@@ -158,11 +158,12 @@ def build(stepper, view="ops", values=True, progress=None):
     if progress is None:
         progress = stepper.progress
         current = [e.node for e in stepper.event.events]
-    now = Progress(stepper, progress, current)
-    grad = values and now.in_backward()
-    return draw(stepper.root, view=view, show=("shape", "grad") if grad else ("shape",),
-                grads=now.grads() if grad else None, node_style=now.node_style,
-                node_text=now.node_text if values else None, edge_style=now.edge_style)
+    with stepper.expanded:  # fused steps drawn as the ops the events show
+        now = Progress(stepper, progress, current)
+        grad = values and now.in_backward()
+        return draw(stepper.root, view=view, show=("shape", "grad") if grad else ("shape",),
+                    grads=now.grads() if grad else None, node_style=now.node_style,
+                    node_text=now.node_text if values else None, edge_style=now.edge_style)
 
 
 def frame(stepper, view="ops", values=True, progress=None):

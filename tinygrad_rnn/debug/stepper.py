@@ -16,10 +16,11 @@ such a change keeps showing the values of the forward pass. Breakpoints, ``next`
 ``finish`` are in ``control.py``.
 """
 from ..state import step_index
+from ..rnn.expand import expanded
 from ..tensor import Tensor
 from . import text
 from .control import Control
-from .events import forward_order, op_level, record
+from .events import forward_order, record
 from .names import Names
 
 GRANULARITIES = ("op", "step")
@@ -45,10 +46,10 @@ class StepEvent:
         self.node = self.nodes[-1]
         self.name = text.listing(names[n] for n in self.nodes)
 
-    inputs = property(lambda self: self.node.inputs)
+    inputs = property(lambda self: self._of[self.node].inputs)  # as recorded
     value = property(lambda self: self._of[self.node].value)
     grad = property(lambda self: self._of[self.node].grad)
-    origin = property(lambda self: self.node.origin)
+    origin = property(lambda self: self._of[self.node].origin)
     scope = property(lambda self: self.node.scope)
     culprit = property(lambda self: next((e.culprit for e in self.events if e.culprit), None))
 
@@ -91,13 +92,16 @@ class Stepper(Control):
             raise TypeError(f"Stepper: root must be a Tensor, got {type(root).__name__}")
         if granularity not in GRANULARITIES:
             raise ValueError(f"Stepper: granularity must be 'op' or 'step', got {granularity!r}")
-        root = op_level(root)
         self.root, self.granularity = root, granularity
-        self.order = forward_order(root)
-        self.resolver = Names(self.order)
-        self.names = self.resolver.of
-        self.by_name = self.resolver.exact
-        self.ops = record(root, self.names, grad, self.order)  # op-level, forward then back
+        # steps recorded in training mode (fused=True) are replayed as their ops: inside
+        # this block every fused step reads as the ops it stands for (tr.rnn.expanded)
+        self.expanded = expanded(root)
+        with self.expanded:
+            self.order = forward_order(root)
+            self.resolver = Names(self.order)
+            self.names = self.resolver.of
+            self.by_name = self.resolver.exact
+            self.ops = record(root, self.names, grad, self.order)  # forward, then back
         if not self.ops:
             raise ValueError(f"Stepper: {self.names[root]} is a leaf with no recorded ops and no "
                              "gradient to replay")
@@ -181,8 +185,8 @@ class Stepper(Control):
         """Scope path (which cell, which time step), creation site, and what non-finite value
         it produced, of the current node(s) (or of ``node``)."""
         if node is not None:
-            return f"{self.names[node]}: {text.where(node, self.user_code)}"
-        lines = [f"{e.name}: {text.where(e.node, self.user_code)}" for e in self.event.events]
+            return f"{self.names[node]}: {text.where(self.recorded(node), self.user_code)}"
+        lines = [f"{e.name}: {text.where(e, self.user_code)}" for e in self.event.events]
         culprit = self.event.culprit
         return "\n".join(lines + ([f"!! {culprit}"] if culprit else []))
 
@@ -193,6 +197,12 @@ class Stepper(Control):
                                  self.user_code)
         return text.describe_group(self.event, self.names, self.index + 1, len(self))
 
+    def recorded(self, node):
+        """``node`` as the replay recorded it: its forward event (``.op``, ``.inputs``,
+        ``.origin`` as they were then, a fused step's ops included), or the node itself."""
+        at = self.forward_at.get(node)
+        return node if at is None else self.ops[at]
+
     def backtrace(self, node=None):
         """The path from the root (the loss) down to ``node`` (default: the current node), each
         node a consumer of the next: the shortest such chain."""
@@ -200,14 +210,15 @@ class Stepper(Control):
         if not hasattr(self, "_consumer"):
             self._consumer = {self.root: None}
             frontier = [self.root]
-            while frontier:
-                later = []
-                for n in frontier:
-                    for i in n.inputs:
-                        if i not in self._consumer:
-                            self._consumer[i] = n
-                            later.append(i)
-                frontier = later
+            with self.expanded:  # the graph the events replay (fused steps as their ops)
+                while frontier:
+                    later = []
+                    for n in frontier:
+                        for i in n.inputs:
+                            if i not in self._consumer:
+                                self._consumer[i] = n
+                                later.append(i)
+                    frontier = later
         path = [node]
         while self._consumer.get(path[-1]) is not None:
             path.append(self._consumer[path[-1]])

@@ -76,8 +76,10 @@ def scope_path(node):
 
 
 def where(node, user_code=True):
-    """Scope path and creation site: ``in elman > t=3 'Salt'; made at model.py:12 in forward``."""
-    return f"{in_scope(node)}; {site(node.origin, user_code)}"
+    """Scope path and creation site: ``in elman > t=3 'Salt'; made at model.py:12 in forward``;
+    ``node`` may be an event (the creation site as recorded)."""
+    event, node = node, getattr(node, "node", node)
+    return f"{in_scope(node)}; {site(event.origin, user_code)}"
 
 
 def in_scope(node):
@@ -100,10 +102,12 @@ def library_site(origin):
 
 
 def formula(node, names):
-    """``s_3 = tanh(add@t=3#2)``, or ``W^x (leaf)``."""
-    if node.op is None:
+    """``s_3 = tanh(add@t=3#2)``, or ``W^x (leaf)``; ``node`` may be an event (its op and
+    inputs as recorded)."""
+    event, node = node, getattr(node, "node", node)
+    if event.op is None:
         return f"{names[node]} (leaf)"
-    return f"{names[node]} = {node.op}({listing(names[i] for i in node.inputs)})"
+    return f"{names[node]} = {event.op}({listing(names[i] for i in event.inputs)})"
 
 
 def describe(event, names, position=None, total=None, user_code=True):
@@ -122,7 +126,7 @@ def event_line(event, names):
 def event_parts(event, names):
     """The first line in three pieces: the phase, the formula, the time step."""
     step = step_text(event.t, event.label)
-    return f"{event.phase:<8} ", formula(event.node, names), f"   {step}" if step else ""
+    return f"{event.phase:<8} ", formula(event, names), f"   {step}" if step else ""
 
 
 def detail_lines(event, names, user_code=True, where_line=True):
@@ -147,7 +151,7 @@ def detail_lines(event, names, user_code=True, where_line=True):
     elif not event.is_finite():
         lines.append("  !! not finite (NaN or Inf), passed on from an earlier event")
     if where_line:
-        lines.append("  " + where(event.node, user_code))
+        lines.append("  " + where(event, user_code))
     return lines
 
 
@@ -160,7 +164,7 @@ def describe_group(group, names, position=None, total=None):
     for e in group.events[:MAX_GROUP]:
         what = short(e.value if e.phase == "forward" else e.grad, 40)
         mark = "  !! not finite" if not e.is_finite() else ""
-        lines.append(f"  {formula(e.node, names)}  {what}{mark}")
+        lines.append(f"  {formula(e, names)}  {what}{mark}")
     if len(group.events) > MAX_GROUP:
         lines.append(f"  ... and {len(group.events) - MAX_GROUP} more nodes")
     if group.culprit:

@@ -18,6 +18,7 @@ import signal
 import subprocess
 
 from ..files import WriteError, atomic_write, check_writable, shown
+from ..rnn.expand import expanded
 from ..tensor import collector_paused
 from .graph import RecordedGraph
 from .hooks import Hooks
@@ -58,7 +59,9 @@ def draw(root, view="cells", show=("shape",), direction="LR", title=None,
       ``"rolled"`` the network with a loop: one cell per chain and its recurrent edge;
       ``"gates"`` each step's gates and the path the state takes through elementwise ops
       only (the LSTM's c_{t-1} -> ⊙ f_t -> + i_t ⊙ g_t -> c_t, the GRU's through
-      z_t ⊙ h_{t-1}) as one straight line across the steps (one chain of cells per column).
+      z_t ⊙ h_{t-1}) as one straight line across the steps (one chain of cells per column). A step
+      recorded in training mode (``fused=True``, one node) is drawn as its ops
+      (``tr.rnn.expanded``): every view looks as it does in teaching mode.
     - ``show``: ``"shape"`` (default), ``"value"`` (small arrays printed, large ones
       summarised), ``"grad"`` (after backward: |grad| coloured on a log heat scale), or a tuple.
     - ``direction``: ``"LR"``, time flows left to right (the only direction dot lays out
@@ -90,7 +93,10 @@ def draw(root, view="cells", show=("shape",), direction="LR", title=None,
         raise ValueError(f"draw: direction={direction!r} is not one of {', '.join(DIRECTIONS)}")
     shown = _show_set(show)
     hooks = Hooks(grads, highlight, node_style, node_text, edge_style)
-    with collector_paused():       # many new objects, no garbage cycles worth a collection
+    # A fused step (training mode) is drawn as the ops it stands for, with their gradients
+    # (from the step's outputs' .grad) when they are shown: the picture of teaching mode.
+    steps = expanded(root, grads="grad" in shown and grads is None)
+    with collector_paused(), steps:  # many new objects, no garbage cycles worth a collection
         return _draw(RecordedGraph(root, hooks), view, shown, DIRECTIONS[direction], title,
                      max_nodes)
 

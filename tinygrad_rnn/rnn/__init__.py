@@ -7,9 +7,12 @@ from .base import RNNCell  # noqa: F401
 from .elman import ElmanCell  # noqa: F401
 from .lstm import LSTMCell  # noqa: F401
 from .gru import GRUCell  # noqa: F401
+from .fused import NotFusedWarning, fused_mode  # noqa: F401
+from .expand import Expansion, expand, expanded  # noqa: F401
 from .unroll import unroll  # noqa: F401
 from .stacking import BiRNN, Stacked  # noqa: F401
 from .patterns import Acceptor, EncoderDecoder, Transducer  # noqa: F401
 
 __all__ = ["RNNCell", "ElmanCell", "LSTMCell", "GRUCell", "unroll", "BiRNN", "Stacked",
-           "Acceptor", "Transducer", "EncoderDecoder"]
+           "Acceptor", "Transducer", "EncoderDecoder", "fused_mode", "NotFusedWarning", "expand",
+           "expanded", "Expansion"]

@@ -36,6 +36,9 @@ class RNNCell(Module):
     recurrent = "W_s"          # attribute name of the recurrent matrix
     single_bias = True         # one b (lecture) instead of PyTorch's bias_ih and bias_hh
     state_parts = 1            # how many tensors s_t is made of (LSTM: 2, the pair (c, h))
+    # R as one node with its own backward (training mode, rnn/fused.py): a method
+    # ``fused_R(state, x)`` in the built-in cells; None: this cell runs op by op
+    fused_R = None
 
     def __init__(self, input_size, hidden_size, dtype="float64", device="cpu"):
         for what, n in (("input_size", input_size), ("hidden_size", hidden_size)):
@@ -94,10 +97,11 @@ class RNNCell(Module):
                 f"hidden_size={self.hidden_size})")
 
     # ---- the runner protocol of cells, BiRNN and Stacked (what the usage patterns call) -----
-    def run(self, xs, state=None, labels=None, lengths=None):
-        """``(ys, states)`` over the sequence: ``tr.rnn.unroll(self, xs, state, labels, lengths)``."""
+    def run(self, xs, state=None, labels=None, lengths=None, fused=None):
+        """``(ys, states)`` over the sequence: ``tr.rnn.unroll(self, xs, state, labels, lengths,
+        fused)``."""
         from .unroll import unroll
-        return unroll(self, xs, state, labels, lengths)
+        return unroll(self, xs, state, labels, lengths, fused)
 
     def final(self, states):
         """The final state, from the states ``run`` returned: s_T."""

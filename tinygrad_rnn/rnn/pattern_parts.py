@@ -24,10 +24,10 @@ def check_rnn(rnn, where):
     return rnn
 
 
-def run_rnn(rnn, xs, state=None, labels=None, lengths=None):
+def run_rnn(rnn, xs, state=None, labels=None, lengths=None, fused=None):
     """``(ys, final state)`` of a cell, BiRNN or Stacked (a Stacked: the list of its layers'
-    final states, which is also what it takes as ``state``)."""
-    ys, states = rnn.run(xs, state, labels, lengths)
+    final states, which is also what it takes as ``state``); ``fused`` as in ``unroll``."""
+    ys, states = rnn.run(xs, state, labels, lengths, fused)
     return ys, rnn.final(states)
 
 

@@ -41,13 +41,14 @@ class Acceptor(PatternBase):
         self.num_classes = num_classes
         self.output = output_layer(rnn.output_size, num_classes, self.dtype, self.device)
 
-    def forward(self, inputs, lengths=None, labels=None):
-        """Logits z ``[B, num_classes]``."""
+    def forward(self, inputs, lengths=None, labels=None, fused=None):
+        """Logits z ``[B, num_classes]``; ``fused`` as in ``unroll`` (training mode)."""
         where = type(self).__name__
         inputs, (T, B) = self._inputs(inputs, where)
         lengths = check_lengths(lengths, T, B, where)
         labels = check_labels(labels, T, where)
-        ys, _ = run_rnn(self.rnn, self._embed(inputs, labels), labels=labels, lengths=lengths)
+        ys, _ = run_rnn(self.rnn, self._embed(inputs, labels), labels=labels, lengths=lengths,
+                        fused=fused)
         with scope("output", kind="output"):
             last = self.rnn.last_output(ys, lengths)
             if last is not ys[-1]:  # a node of our own (y_T itself keeps the cell's name)
@@ -56,11 +57,11 @@ class Acceptor(PatternBase):
             z.name = "z"
         return z
 
-    def loss(self, inputs, targets, lengths=None, labels=None):
+    def loss(self, inputs, targets, lengths=None, labels=None, fused=None):
         """L = CE(z, targets), the mean over the batch; ``targets`` are class ids ``[B]`` in
         0..num_classes-1 (whole-number floats such as 1.0 are accepted, 1.9 is an error)."""
         where = f"{type(self).__name__}.loss"
-        z = self.forward(inputs, lengths, labels)
+        z = self.forward(inputs, lengths, labels, fused)
         targets = whole_numbers(targets, where, "targets", "class")
         if targets.shape != (z.shape[0],):
             raise ShapeError(f"{where}: targets have shape {targets.shape} but "
@@ -72,10 +73,10 @@ class Acceptor(PatternBase):
             outer.declare("loss", (loss,))
         return loss
 
-    def predict(self, inputs, lengths=None):
+    def predict(self, inputs, lengths=None, fused=None):
         """The most likely class of each sequence, int64 ``[B]``."""
         with no_grad():
-            return self.forward(inputs, lengths).numpy().argmax(axis=-1)
+            return self.forward(inputs, lengths, fused=fused).numpy().argmax(axis=-1)
 
 
 class Transducer(PatternBase):
@@ -90,37 +91,39 @@ class Transducer(PatternBase):
         self.num_tags = num_tags
         self.output = output_layer(rnn.output_size, num_tags, self.dtype, self.device)
 
-    def run(self, inputs, lengths=None, state=None, labels=None):
+    def run(self, inputs, lengths=None, state=None, labels=None, fused=None):
         """``(logits, final state)``: T logits z_t ``[B, num_tags]`` and s_n (carry it, detached,
-        into the next chunk for truncated BPTT; see ``tr.train.truncated_bptt``)."""
+        into the next chunk for truncated BPTT; see ``tr.train.truncated_bptt``); ``fused`` as in
+        ``unroll`` (training mode)."""
         where = type(self).__name__
         inputs, (T, B) = self._inputs(inputs, where)
         lengths = check_lengths(lengths, T, B, where)
         labels = check_labels(labels, T, where)
         ys, final = run_rnn(self.rnn, self._embed(inputs, labels), state=state, labels=labels,
-                            lengths=lengths)
+                            lengths=lengths, fused=fused)
         return per_step_logits(self.output, ys, labels), final
 
-    def forward(self, inputs, lengths=None, state=None, labels=None):
+    def forward(self, inputs, lengths=None, state=None, labels=None, fused=None):
         """T logits z_t, each ``[B, num_tags]``."""
-        return self.run(inputs, lengths, state, labels)[0]
+        return self.run(inputs, lengths, state, labels, fused)[0]
 
-    def loss(self, inputs, targets, lengths=None, state=None, labels=None, return_state=False):
+    def loss(self, inputs, targets, lengths=None, state=None, labels=None, return_state=False,
+             fused=None):
         """L = mean over the real positions of CE(z_t, targets_t); ``targets`` ``[T, B]`` are tag
         ids in 0..num_tags-1 (positions past ``lengths`` are ignored: padding is said by
         ``lengths``, never by a special id). ``return_state=True`` gives ``(L, s_n)``."""
         where = f"{type(self).__name__}.loss"
-        logits, final = self.run(inputs, lengths, state, labels)
+        logits, final = self.run(inputs, lengths, state, labels, fused)
         T, B = len(logits), logits[0].shape[0]
         lengths = check_lengths(lengths, T, B, where)
         targets = masked_targets(targets, lengths, (T, B), self.num_tags, where)
         loss = self._step_loss(logits, targets, check_labels(labels, T, where))
         return (loss, final) if return_state else loss
 
-    def predict(self, inputs, lengths=None):
+    def predict(self, inputs, lengths=None, fused=None):
         """The most likely tag at every step, int64 ``[T, B]``; -1 past each sequence's end."""
         with no_grad():
-            logits = self.forward(inputs, lengths)
+            logits = self.forward(inputs, lengths, fused=fused)
         tags = numpy.stack([z.numpy().argmax(axis=-1) for z in logits])
         if lengths is not None:
             tags[numpy.arange(len(tags))[:, None] >= numpy.asarray(lengths)[None, :]] = IGNORE
@@ -157,24 +160,25 @@ class EncoderDecoder(Module):
         self.output = output_layer(decoder.output_size, tgt_vocab_size, decoder.dtype,
                                    decoder.device)
 
-    def encode(self, src, src_lengths=None, labels=None):
-        """s_n of the encoder: the decoder's initial state (``labels`` name the source steps)."""
+    def encode(self, src, src_lengths=None, labels=None, fused=None):
+        """s_n of the encoder: the decoder's initial state (``labels`` name the source steps;
+        ``fused`` as in ``unroll``)."""
         where = f"{type(self).__name__}.encode"
         ids, (T, B) = self.encoder._inputs(src, where)
         lengths = check_lengths(src_lengths, T, B, where, "src_lengths")
         labels = check_labels(labels, T, where)
         with scope("encoder", kind="encoder", part="encoder"):
             _, final = run_rnn(self.encoder.rnn, self.encoder._embed(ids, labels), labels=labels,
-                               lengths=lengths)
+                               lengths=lengths, fused=fused)
             return self.encoder.rnn.summary(final)
 
     def forward(self, src, tgt_in, src_lengths=None, tgt_lengths=None, labels=None,
-                src_labels=None):
+                src_labels=None, fused=None):
         """Teacher forcing: the decoder reads ``tgt_in`` ``[T', B]`` from the encoder's s_n;
         returns T' logits z_t ``[B, tgt_vocab_size]``. ``labels`` name the decoder's steps,
-        ``src_labels`` the encoder's."""
+        ``src_labels`` the encoder's; ``fused`` as in ``unroll`` (training mode)."""
         where = type(self).__name__
-        state = self.encode(src, src_lengths, src_labels)
+        state = self.encode(src, src_lengths, src_labels, fused)
         ids, (T, B) = self.decoder._inputs(tgt_in, where)
         batch = parts_of(state)[0].shape[0]
         if B != batch:
@@ -184,11 +188,11 @@ class EncoderDecoder(Module):
         labels = check_labels(labels, T, where)
         with scope("decoder", kind="decoder", part="decoder"):
             ys, _ = run_rnn(self.decoder.rnn, self.decoder._embed(ids, labels), state=state,
-                            labels=labels, lengths=lengths)
+                            labels=labels, lengths=lengths, fused=fused)
             return per_step_logits(self.output, ys, labels)
 
     def loss(self, src, tgt, src_lengths=None, tgt_lengths=None, src_labels=None,
-             tgt_labels=None):
+             tgt_labels=None, fused=None):
         """``tgt`` ``[T', B]`` holds each target sequence from its start token to its end token
         (``tgt_lengths`` counts both). The decoder reads tgt[:-1] and is scored on predicting
         tgt[1:]: L = mean over the real positions of CE(z_t, tgt_{t+1}). ``src_labels`` name
@@ -207,7 +211,7 @@ class EncoderDecoder(Module):
                              f"got {lengths.tolist()}")
         labels = check_labels(tgt_labels, T, where)[:-1]
         in_lengths = None if lengths is None else lengths - 1
-        logits = self.forward(src, tgt[:-1], src_lengths, in_lengths, labels, src_labels)
+        logits = self.forward(src, tgt[:-1], src_lengths, in_lengths, labels, src_labels, fused)
         targets = masked_targets(tgt[1:], in_lengths, (T - 1, B), self.tgt_vocab_size, where)
         return self.decoder._step_loss(logits, targets, labels)
 

@@ -25,8 +25,9 @@ class BiRNN(Module):
     reversed within its own length: the backward cell starts at that sequence's last real word,
     never at the padding.
 
-    ``bi(xs, state=None, labels=None, lengths=None)`` (the argument order of ``unroll``; before
-    it was ``(xs, labels, lengths, state)``, the keywords are unchanged) returns ``(ys,
+    ``bi(xs, state=None, labels=None, lengths=None, fused=None)`` (the argument order of
+    ``unroll``; before it was ``(xs, labels, lengths, state)``, the keywords are unchanged;
+    ``fused`` as in ``unroll``, for both directions) returns ``(ys,
     (forward_states, backward_states))``; ``state`` is an optional pair of initial states. Both
     directions read the same x_t tensors. Scopes: ``birnn`` > ``forward``/``backward`` (attr
     ``direction``) > the cells' scopes (see ``unroll``); the backward steps' ``label``/
@@ -55,7 +56,7 @@ class BiRNN(Module):
     dtype = property(lambda self: self.forward_cell.dtype)
     device = property(lambda self: self.forward_cell.device)
 
-    def forward(self, xs, state=None, labels=None, lengths=None):
+    def forward(self, xs, state=None, labels=None, lengths=None, fused=None):
         steps, batch = _check_inputs(self.forward_cell, xs)
         T = len(steps)
         labels = None if labels is None else list(labels)
@@ -66,7 +67,7 @@ class BiRNN(Module):
         with scope("birnn", kind="birnn"):
             xs, steps = _shared_inputs(self.forward_cell, xs, steps)
             with scope("forward", direction="forward"):
-                ys_f, states_f = unroll(self.forward_cell, xs, state_f, labels, lengths)
+                ys_f, states_f = unroll(self.forward_cell, xs, state_f, labels, lengths, fused)
             with scope("backward", direction="backward"):
                 order = _reversal(T, batch, lengths)  # order[t, b]: the step reading x_t of b
                 first = order[:, 0]
@@ -75,7 +76,7 @@ class BiRNN(Module):
                 ys_b, states_b = unroll(
                     self.backward_cell, xs_b, state_b,
                     None if labels is None else [labels[p] for p in first],
-                    lengths, positions=[int(p) + 1 for p in first])
+                    lengths, fused, positions=[int(p) + 1 for p in first])
                 if lengths is not None:
                     with scope("reverse"):
                         back = stack(ys_b)[order, numpy.arange(batch)]  # back to word order
@@ -90,8 +91,8 @@ class BiRNN(Module):
         return ys, (states_f, states_b)
 
     # ---- the runner protocol (see RNNCell.run) ----------------------------------------------
-    def run(self, xs, state=None, labels=None, lengths=None):
-        return self.forward(xs, state, labels, lengths)
+    def run(self, xs, state=None, labels=None, lengths=None, fused=None):
+        return self.forward(xs, state, labels, lengths, fused)
 
     def final(self, states):
         """(s^f_T, s^b_T): each direction's state after reading the whole sequence."""
@@ -132,7 +133,8 @@ class Stacked(Module):
         y^1_1..y^1_T = layer_1 over x_1..x_T,   y^k_1..y^k_T = layer_k over y^{k-1}_1..y^{k-1}_T
 
     and the network's outputs are the top layer's. A layer is an ``RNNCell`` or a ``BiRNN``.
-    ``stacked(xs, state=None, labels=None, lengths=None)`` returns ``(ys, states)`` with
+    ``stacked(xs, state=None, labels=None, lengths=None, fused=None)`` (``fused`` as in
+    ``unroll``, for every layer) returns ``(ys, states)`` with
     ``states[k]`` what layer k+1's ``unroll`` (or BiRNN) returned as its states; ``state`` is an
     optional list of initial states, one per layer (None for zeros). Scopes: ``stacked`` >
     ``layer=k`` (attr ``layer``, k from 1) > the layer's scopes.
@@ -163,7 +165,7 @@ class Stacked(Module):
     dtype = property(lambda self: self.layers[0].dtype)
     device = property(lambda self: self.layers[0].device)
 
-    def forward(self, xs, state=None, labels=None, lengths=None):
+    def forward(self, xs, state=None, labels=None, lengths=None, fused=None):
         n = len(self.layers)
         if state is not None and (not isinstance(state, (list, tuple)) or len(state) != n):
             got = (f"{len(state)} entries" if isinstance(state, (list, tuple))
@@ -176,13 +178,13 @@ class Stacked(Module):
             for k, layer in enumerate(self.layers, start=1):
                 s0 = None if state is None else state[k - 1]
                 with scope(f"layer={k}", layer=k):
-                    xs, states = layer.run(xs, s0, labels, lengths)
+                    xs, states = layer.run(xs, s0, labels, lengths, fused)
                 all_states.append(states)
         return xs, all_states
 
     # ---- the runner protocol (see RNNCell.run) ----------------------------------------------
-    def run(self, xs, state=None, labels=None, lengths=None):
-        return self.forward(xs, state, labels, lengths)
+    def run(self, xs, state=None, labels=None, lengths=None, fused=None):
+        return self.forward(xs, state, labels, lengths, fused)
 
     def final(self, states):
         """Every layer's final state (a list, one per layer: what ``state=`` takes)."""

@@ -21,16 +21,19 @@ recurrence from these, whatever the cell names its tensors.
 """
 import numpy
 
+from .. import backend
 from ..errors import ShapeError
 from ..functional import stack
+from ..origin import capture as capture_origin
 from ..state import scope
 from ..tensor import Tensor, collector_paused
+from .fused import is_fused, step_function
 
 # the name other per-step loops may use (docs/scopes_rnn.md)
 _collector_paused = collector_paused
 
 
-def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
+def unroll(cell, xs, state=None, labels=None, lengths=None, fused=None, *, positions=None):
     """Run ``cell`` over the sequence ``xs``: s_t = R(s_{t-1}, x_t), y_t = O(s_t), t = 1..T.
 
     - ``xs``: a list of T tensors (or arrays) ``[batch, input_size]``, or one tensor/array
@@ -45,13 +48,25 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
       graph, so gradients flow only through the real steps); thus ``states[-1]`` holds each
       sequence's state at its own last step. Steps where every sequence is still running are
       not masked at all.
+    - ``fused``: training mode (``fused.py``): each step of a built-in cell is one node
+      (``elman_step``, ``lstm_step``, ``gru_step``) with its own backward; the same numbers,
+      scopes and roles, and drawings and the debugger expand each step back into its ops. A
+      cell without a fused step runs op by op, with a ``NotFusedWarning``. None (the default):
+      False, or what an enclosing ``tr.rnn.fused_mode()`` says.
+
+    The x_t of one ``[T, batch, input_size]`` array or constant tensor are read-only views of one
+    array (an array is copied once, so reusing it afterwards changes nothing; a tensor's array
+    is not copied at all); the arrays of a list are copied step by step.
     - ``positions``: which word each step reads (stored as the scope attribute ``position``;
       default t). ``BiRNN`` passes T..1 for its backward direction.
 
     Returns ``(ys, states)``: T outputs y_1..y_T and T+1 states s_0..s_T.
     Scopes: see this module's docstring; a given ``state`` keeps its own scope.
     """
-    steps, batch = _check_inputs(cell, xs)
+    fused = is_fused(fused)
+    steps, batch = _check_inputs(cell, xs, share=True)
+    owned = not isinstance(xs, (list, tuple))   # the steps are views of one array of ours
+    R = step_function(cell, fused)
     T = len(steps)
     if labels is not None:
         labels = list(labels)
@@ -69,9 +84,8 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, *, positions=None):
                        position=positions[t - 1]) as step:
                 x = steps[t - 1]
                 if not isinstance(x, Tensor):
-                    x = x() if callable(x) else Tensor(x, name="x", dtype=cell.dtype,
-                                                       device=cell.device)
-                new = _checked(cell, "R", cell.R(state, x))
+                    x = x() if callable(x) else _input(x, cell, owned)
+                new = _checked(cell, "R", R(state, x))
                 y = _checked(cell, "O", cell.O(new))
                 if masks is not None and masks[t - 1] is not None:
                     m = Tensor(masks[t - 1], name="mask", dtype=cell.dtype, device=cell.device)
@@ -96,7 +110,8 @@ def parts_of(state):
 
 def _checked(cell, fn, value):
     """What ``cell.R``/``cell.O`` returned, if it is a Tensor or a tuple of Tensors."""
-    if all(isinstance(p, Tensor) for p in parts_of(value)) and parts_of(value):
+    if type(value) is Tensor or (isinstance(value, (tuple, list)) and value and all(
+            isinstance(p, Tensor) for p in value)) or isinstance(value, Tensor):
         return value
     raise TypeError(f"{type(cell).__name__}.{fn} must return a Tensor (or, for a state of several "
                     f"parts, a tuple of Tensors), got {type(value).__name__}")
@@ -120,9 +135,23 @@ def _carry(m, new, old):
     return out
 
 
-def _check_inputs(cell, xs):
+def _input(x, cell, shared):
+    """x_t as a constant leaf named "x": a copy of the array, or with ``shared`` the array itself
+    (a read-only view of one [T, batch, input] array that ``_check_inputs`` made)."""
+    if not shared:
+        return Tensor(x, name="x", dtype=cell.dtype, device=cell.device)
+    t = Tensor._node(x, cell.device, backend.array_module(cell.device), None, False,
+                     capture_origin())
+    t.name = "x"
+    return t
+
+
+def _check_inputs(cell, xs, share=False):
     """Validate xs; return (T per-step items, batch). An item is a Tensor, an array, or a
-    callable that makes the step's tensor (for a Tensor [T, batch, input] that requires grad)."""
+    callable that makes the step's tensor (for a Tensor [T, batch, input] that requires grad).
+    ``share``: the steps of one [T, batch, input] array or constant tensor are read-only views
+    of one array of the cell's dtype and device (copied once if the caller's array is not
+    already a tensor's), to be made leaves without another copy (``_input``)."""
     where = f"unroll ({type(cell).__name__}, input_size={cell.input_size})"
     if isinstance(xs, Tensor) or not isinstance(xs, (list, tuple)):
         whole = xs if isinstance(xs, Tensor) else numpy.asarray(xs)
@@ -133,8 +162,14 @@ def _check_inputs(cell, xs):
         if isinstance(whole, Tensor):
             if whole.requires_grad:
                 steps = [(lambda k=k: whole[k]) for k in range(T)]
+            elif share:
+                steps = list(backend.freeze(backend.as_array(
+                    whole._data, cell.dtype, cell.device, who=where)))
             else:
                 steps = [whole.data[k] for k in range(T)]
+        elif share and whole.ndim == 3 and whole.shape[-1] == cell.input_size:
+            steps = list(backend.freeze(backend.as_array(
+                whole, cell.dtype, cell.device, copy=True, who=where)))
         else:
             steps = list(whole)
         shapes = [tuple(whole.shape[1:])] * T

@@ -134,7 +134,7 @@ class LastWords(Classifier):
 def train(model, epochs=5, lr=0.01):
     return tr.fit(model, lambda epoch: [batch(b) for b in data.batches(train_set, 32, seed=epoch)],
                   optimizer=tr.optim.Adam(model.parameters(), lr=lr), epochs=epochs,
-                  progress=False)
+                  progress=False, fused=True)
 
 contrast = numpy.array([data.has_contrast(w) for w, _ in test_set])
 

@@ -112,6 +112,34 @@ print("x_1 is an ancestor of s_3:", any(n is xs[0] for n in ancestors),
       "  x_4 is:", any(n is xs[3] for n in ancestors))
 
 # %% [markdown]
+# ## Training mode: the same numbers, one node per step
+#
+# Everything so far was *teaching mode*: every op of R is a node (five per Elman step, 17 per
+# LSTM step), so we can look at each one. To train faster, `unroll(..., fused=True)` records
+# each step as **one** node (`elman_step`) whose backward is written out by hand; the notebooks
+# that train a model pass `fused=True` to `tr.fit`, which does that for every unroll inside.
+# The numbers are the same, and nothing is hidden: drawings and the debugger expand each fused
+# step back into its ops by running R again on the step's inputs (`tr.rnn.expand`).
+
+# %%
+fused_ys, fused_states = tr.rnn.unroll(cell, xs, labels=words, fused=True)
+fused_ops = [n.op for n in tr.debug.forward_order(fused_ys[-1]) if n.op is not None]
+print("teaching mode:", len(ops), "ops;  training mode:", len(fused_ops), "ops:",
+      sorted(set(fused_ops)))
+grads = {}
+for mode, outputs in (("teaching", ys), ("training", fused_ys)):
+    cell.zero_grad()
+    tr.stack(outputs).sum().backward()
+    grads[mode] = [p.grad.copy() for p in cell.parameters()]
+print("outputs differ by at most", max(abs(a.numpy() - b.numpy()).max()
+                                       for a, b in zip(ys, fused_ys)))
+print("dL/dW^x, dL/dW^s, dL/db differ by at most",
+      max(abs(a - b).max() for a, b in zip(grads["teaching"], grads["training"])))
+print("the ops view draws the same picture:",
+      tr.draw(fused_ys, view="ops").source == tr.draw(ys, view="ops").source)
+cell.zero_grad()
+
+# %% [markdown]
 # ## Exercises
 #
 # Each exercise has a cell for your answer (replace `raise NotImplementedError`) and a check

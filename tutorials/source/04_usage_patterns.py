@@ -70,7 +70,7 @@ def train_acceptor(cell, epochs=4):
     history = tr.fit(model, lambda epoch: [review_batch(b)
                                            for b in data.batches(reviews, 32, seed=epoch)],
                      optimizer=tr.optim.Adam(model.parameters(), lr=0.01), epochs=epochs,
-                     clip=5.0, progress=False)
+                     clip=5.0, progress=False, fused=True)
     return model, history
 
 tr.manual_seed(0)
@@ -163,7 +163,8 @@ def train_tagger(dropout=0.2, epochs=6):
     for epoch in range(epochs):
         batches = [tagger_batch(b) for b in data.batches(
             data.unknown_names(sentences, dropout, seed=epoch), 32, seed=epoch)]
-        losses += tr.fit(model, batches, optimizer=optimizer, clip=5.0, progress=False).losses
+        losses += tr.fit(model, batches, optimizer=optimizer, clip=5.0, progress=False,
+                         fused=True).losses
         curve.append(tag_accuracy(model, held_out))
     return model, losses, curve
 
@@ -248,7 +249,7 @@ seq2seq = tr.rnn.EncoderDecoder(tr.rnn.LSTMCell(16, 48), tr.rnn.LSTMCell(16, 48)
                                 len(digits), len(digits))
 epoch_batches = lambda epoch: [seq2seq_batch(b) for b in data.batches(pairs_train, 32, seed=epoch)]
 history = tr.fit(seq2seq, epoch_batches, optimizer=tr.optim.Adam(seq2seq.parameters(), lr=0.01),
-                 epochs=4, clip=5.0, progress=False)
+                 epochs=4, clip=5.0, progress=False, fused=True)
 def exact_match(pairs):
     """The fraction of held-out pairs whose whole reversed sequence comes out right."""
     src, _, src_lengths, _ = seq2seq_batch(pairs)

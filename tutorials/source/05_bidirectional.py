@@ -61,7 +61,7 @@ def train_tagger(rnn, epochs=6):
     tr.fit(model, lambda epoch: [batch(b) for b in data.batches(
                data.unknown_names(sentences, 0.2, seed=epoch), 32, seed=epoch)],
            optimizer=tr.optim.Adam(model.parameters(), lr=0.02), epochs=epochs, clip=5.0,
-           progress=False)
+           progress=False, fused=True)
     return model
 
 # %% [markdown]

@@ -190,7 +190,7 @@ def train_adder(kind, T, hidden=16, steps=400, batch=32, seed=0):
     batches = [(x[:, i * batch:(i + 1) * batch], y[i * batch:(i + 1) * batch])
                for i in range(steps)]
     history = tr.fit(model, batches, optimizer=tr.optim.Adam(model.parameters(), lr=0.02),
-                     clip=1.0, progress=False)
+                     clip=1.0, progress=False, fused=True)
     x_test, y_test = data.adding_problem(500, T, seed=99)
     with tr.no_grad():
         error = model(x_test).numpy() - y_test

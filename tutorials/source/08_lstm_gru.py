@@ -234,7 +234,7 @@ adder = Adder(gradflow.make_cell("lstm", 2, 16))
 gates_before = unit_forget_gates(adder.cell, probe)
 reach_before = gradflow.state_grad_norms(adder.cell, xs=probe[:, :1])
 tr.fit(adder, batches, optimizer=tr.optim.Adam(adder.parameters(), lr=0.02), clip=1.0,
-       progress=False)
+       progress=False, fused=True)
 gates_after = unit_forget_gates(adder.cell, probe)
 reach_after = gradflow.state_grad_norms(adder.cell, xs=probe[:, :1])
 x_test, y_test = data.adding_problem(500, 20, seed=99)

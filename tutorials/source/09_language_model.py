@@ -174,7 +174,8 @@ def chunk_loss(start, stop, state):
 EPOCHS, CHUNK = 12, 25
 train_losses, perplexities, samples = [], [], {}
 for epoch in range(1, EPOCHS + 1):
-    losses, _ = tr.train.truncated_bptt(chunk_loss, len(inputs), CHUNK, optimizer, clip=5.0)
+    losses, _ = tr.train.truncated_bptt(chunk_loss, len(inputs), CHUNK, optimizer, clip=5.0,
+                                        fused=True)
     train_losses += losses
     perplexities.append(held_out_perplexity(lm))
     if epoch in (1, 3, 6, EPOCHS):

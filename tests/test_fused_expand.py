@@ -55,6 +55,20 @@ def test_every_view_of_a_fused_graph_is_the_teaching_picture(kind, lengths, view
     assert sources[0] == sources[1]
 
 
+@pytest.mark.parametrize("kind", ["elman", "lstm", "gru", "transducer", "encdec"])
+@pytest.mark.parametrize("show", [("shape",), ("shape", "grad")])
+def test_the_gates_view_of_a_fused_graph_is_the_teaching_picture(kind, show):
+    """The gates view (the state's path) reads the same ops from a fused step as teaching mode
+    records (a BiRNN or a stacked RNN is refused by that view in both modes)."""
+    sources = []
+    for fused in (False, True):
+        loss, keep = build(kind, fused)
+        loss.backward()
+        sources.append(tr.draw(loss, view="gates", show=show).source)
+    assert sources[0] == sources[1]
+    assert "lstm_step" not in sources[1] and "gru_step" not in sources[1]
+
+
 def test_drawing_leaves_the_fused_graph_as_it_was():
     loss, states = build("lstm", True)
     loss.backward()

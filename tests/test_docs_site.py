@@ -99,11 +99,12 @@ def test_the_readme_reads_in_five_minutes():
     assert re.search(r"^A small, exact autograd framework", first_screen, re.MULTILINE)
 
 
-def test_the_readme_links_to_pages_that_exist():
-    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", README)
-    assert any(link.startswith("docs/") for link in links)
-    for link in links:
-        assert (ROOT / link).exists(), f"README.md links to {link}, which does not exist"
+def test_the_readmes_link_to_pages_that_exist():
+    for readme in (ROOT / "README.md", ROOT / "tutorials" / "README.md"):
+        links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme.read_text(encoding="utf-8"))
+        assert any("docs/" in link for link in links), readme
+        for link in links:
+            assert (readme.parent / link).exists(), f"{readme} links to {link}: not there"
     for page in ("debugger.md", "grading.md", "tutorials.md", "devices.md", "training.md",
                  "drawing.md", "architecture.md", "api.md"):
         assert f"](docs/{page}" in README, f"README.md should link to docs/{page}"

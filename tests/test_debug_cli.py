@@ -156,8 +156,9 @@ def test_pseudo_terminal_with_pdb_habits_only():
         child.expect(r"\d+ ->.*tanh")                   # the library's line that made s_2
         child.sendline("n")                            # s_2 -> s_3: over step 3's ops
         child.expect(r"forward  s_3 = tanh")
+        child.expect_exact("(tr-debug) ")              # waiting for a line: now Ctrl-C it
         child.sendintr()                               # Ctrl-C at the prompt: a new prompt
-        child.expect_exact("(tr-debug) ")
+        child.expect_exact("(tr-debug) ")              # (the fresh one: the old is consumed)
         child.sendline("p 1 + 1")
         child.expect(r"\r\n2\r\n")
         child.sendline("q")

@@ -132,7 +132,7 @@ class GradientReport:
         """``tr.draw`` of the checked graph (``view="ops"`` unless too large, then ``"cells"``),
         the ops whose backward is wrong filled red with expected vs got; ``options`` go to
         ``tr.draw``. Returns a ``graphviz.Digraph``."""
-        from .homework.report_draw import draw_report
+        from .draw.report import draw_report
         return draw_report(self, view, **options)
 
 

@@ -20,7 +20,7 @@ import gc
 from .errors import ShapeError, StaleValueError, describe
 from .function import sum_to_shape
 from .origin import describe as describe_origin
-from .state import STATE
+from .state import HOOKS, STATE
 
 
 def backpropagate(root, grad, retain_grads=True, write_grads=True, hooks=(), order=None,
@@ -33,7 +33,7 @@ def backpropagate(root, grad, retain_grads=True, write_grads=True, hooks=(), ord
     ``order``: a topological order (inputs first) to walk backwards; default
     ``topological_order(root)``. ``who`` names the caller in error messages.
     """
-    hooks = tuple(hooks) + STATE.hooks
+    hooks = tuple(hooks) + HOOKS.get()
     order = topological_order(root) if order is None else order
     sums = Sums() if hooks else FastSums()  # how partial gradients are added up (see below)
     grads = sums.grads                      # node -> dL/d(node) so far
@@ -187,11 +187,11 @@ class BackwardHook:
         had received so far, None if nothing), giving ``total``."""
 
     def __enter__(self):
-        STATE.hooks = STATE.hooks + (self,)
+        HOOKS.set(HOOKS.get() + (self,))
         return self
 
     def __exit__(self, *exc):
-        STATE.hooks = tuple(h for h in STATE.hooks if h is not self)
+        HOOKS.set(tuple(h for h in HOOKS.get() if h is not self))
 
 
 def check_unchanged(node, who="backward"):

@@ -93,3 +93,12 @@ def test_threads_unrolling_at_once_each_get_their_own_time_steps(switch_often):
             assert path[0] == f"thread{k}" and path.count(f"thread{k}") == 1, path
             t, word = tr.state.step_of(node)
             assert word == sentences[k][t - 1], (k, path)
+
+
+def test_fused_mode_is_per_thread_too():
+    cell = tr.rnn.ElmanCell(2, 3)
+    xs = [numpy.ones((1, 2))] * 3
+    with tr.rnn.fused_mode():
+        ys, _ = tr.rnn.unroll(cell, xs)
+        elsewhere = _in_thread(lambda: tr.rnn.unroll(cell, xs)[0])
+    assert len(tr.topological_order(ys[-1])) < len(tr.topological_order(elsewhere[-1]))

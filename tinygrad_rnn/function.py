@@ -28,6 +28,8 @@ from .errors import DeviceError, DTypeError, ShapeError, TooLargeError, describe
 from .origin import capture as capture_origin
 from .state import STATE, grad_mode_now
 
+AUTOGRAD_CORE = True  # origin.py: a frame here is never a creation site
+
 
 class Node:
     """A value in the recorded graph: the base class of ``Tensor``.

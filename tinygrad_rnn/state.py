@@ -16,6 +16,8 @@ import contextlib
 import contextvars
 import weakref
 
+AUTOGRAD_CORE = True  # origin.py: a frame here is never a creation site
+
 GRAD_MODE = contextvars.ContextVar("tinygrad_rnn.grad_mode", default=True)
 SCOPE_PATH = contextvars.ContextVar("tinygrad_rnn.scope_path", default=())
 HOOKS = contextvars.ContextVar("tinygrad_rnn.hooks", default=())  # BackwardHook objects

@@ -21,6 +21,8 @@ from .function import Node
 from .origin import capture as capture_origin
 from .state import STATE, scope_path_now
 
+AUTOGRAD_CORE = True  # origin.py: a frame here is never a creation site
+
 DEFAULT_DTYPE = "float64"
 _NDARRAY, _freeze = numpy.ndarray, numpy.ndarray.setflags
 _new = object.__new__

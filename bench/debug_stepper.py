@@ -23,11 +23,8 @@ def model(steps, cli):
     """The root to replay: the command line's LSTM over ``steps`` words (hidden 3, what
     ``debug --cell lstm --sentence ... --html`` plays), or an LSTM(8, 16)."""
     if cli:
-        from tinygrad_rnn import cli as command
-        from tinygrad_rnn.commands.debug import build_graph
-        args = command.build_parser().parse_args(
-            ["debug", "--cell", "lstm", "--sentence", " ".join(map(str, range(steps)))])
-        return build_graph(args)
+        root, _ = tr.models.build_model("lstm", [str(i) for i in range(steps)])
+        return tr.models.as_loss(root)
     tr.manual_seed(0)
     cell = tr.rnn.LSTMCell(8, 16)
     rng = np.random.default_rng(0)

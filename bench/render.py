@@ -26,7 +26,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import tinygrad_rnn as tr  # noqa: E402
-from tinygrad_rnn.commands.render import build_model  # noqa: E402
+from tinygrad_rnn.models import build_model  # noqa: E402
 from tinygrad_rnn.draw.api import GraphTooLarge  # noqa: E402
 from tinygrad_rnn.draw.graph import RecordedGraph  # noqa: E402
 

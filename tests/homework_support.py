@@ -2,6 +2,8 @@
 observations (computed once per test session: every test of the solution, in test
 processes), and helpers to run the command line and to look at processes."""
 import atexit
+import contextlib
+import ctypes
 import functools
 import os
 import shutil
@@ -51,23 +53,91 @@ def cli(*args, env=None, timeout=600, **kwargs):
                           cwd=kwargs.pop("cwd", REPO), **kwargs)
 
 
-def grader_user_processes():
-    """``[(pid, command line)]`` of the live processes running as a grader test user."""
-    found = []
+_PR_SET_CHILD_SUBREAPER, _PR_GET_CHILD_SUBREAPER = 36, 37
+
+
+def _prctl(option, value):
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4   # value may be a pointer
+    if libc.prctl(option, value, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl")
+
+
+def _adopting():
+    found = ctypes.c_int(0)
+    _prctl(_PR_GET_CHILD_SUBREAPER, ctypes.addressof(found))
+    return bool(found.value)
+
+
+def _processes():
+    """``{pid: (parent pid, state letter, uids)}`` of every process, from /proc."""
+    found = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
             status = Path(f"/proc/{name}/status").read_text()
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if fields["State"].strip().startswith("Z"):
-                continue
-            if any(int(u) >= FIRST_TEST_UID for u in fields["Uid"].split()):
-                cmd = Path(f"/proc/{name}/cmdline").read_bytes().replace(b"\0", b" ")
-                found.append((int(name), cmd.decode(errors="replace")))
+            found[int(name)] = (int(fields["PPid"]), fields["State"].strip()[:1],
+                                {int(u) for u in fields["Uid"].split()})
         except (OSError, KeyError, ValueError):
             continue
     return found
+
+
+def _ours(pid, processes):
+    """Whether ``pid`` descends from this process."""
+    seen = set()
+    while pid > 1 and pid not in seen:
+        if pid == os.getpid():
+            return True
+        seen.add(pid)
+        pid = processes.get(pid, (0,))[0]
+    return False
+
+
+@contextlib.contextmanager
+def adopting_orphans():
+    """Within the block this process is a "child subreaper": a process that a test (or a
+    submission) detaches from its parent (``setsid`` and a double fork, or a grader killed
+    outright) is re-parented to it, not to init. So every process of the grading runs started
+    in the block descends from this process, and ``grader_user_processes`` finds them all, and
+    never the test processes of a grader that another program runs at the same time. Adopted
+    processes that have died are reaped at the end (a ``Popen`` started in the block must be
+    waited for before it ends)."""
+    before = {pid for pid, (parent, _, _) in _processes().items() if parent == os.getpid()}
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    try:
+        yield
+    finally:
+        _prctl(_PR_SET_CHILD_SUBREAPER, 0)
+        for pid, (parent, state, _) in _processes().items():
+            if parent == os.getpid() and state == "Z" and pid not in before:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+
+
+def descendants(predicate=lambda pid, uids: True):
+    """``[(pid, command line)]`` of the live processes that descend from this process and
+    satisfy ``predicate(pid, uids)`` (inside ``adopting_orphans``: see there)."""
+    if not _adopting():
+        raise AssertionError("look for processes inside adopting_orphans(): a detached "
+                             "process would not be found otherwise")
+    processes, found = _processes(), []
+    for pid, (_, state, uids) in sorted(processes.items()):
+        if state != "Z" and _ours(pid, processes) and predicate(pid, uids):
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            found.append((pid, cmd.decode(errors="replace")))
+    return found
+
+
+def grader_user_processes():
+    """``[(pid, command line)]`` of the live processes running as a grader test user that the
+    grading runs of this test started (see ``adopting_orphans``)."""
+    return descendants(lambda pid, uids: any(u >= FIRST_TEST_UID for u in uids))
 
 
 def scratch():

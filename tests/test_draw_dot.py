@@ -7,7 +7,7 @@ import numpy
 import pytest
 
 import tinygrad_rnn as tr
-from tinygrad_rnn.commands.render import build_model
+from tinygrad_rnn.models import build_model
 from tinygrad_rnn.draw.api import GraphTooLarge
 
 from test_draw_support import WORDS, cluster_blocks, edges, elman, node_with, nodes
@@ -148,7 +148,7 @@ def test_rolled_view_one_cell_with_a_loop():
 
 
 def test_deterministic_byte_identical_dot_across_processes():
-    code = ("import tinygrad_rnn as tr; from tinygrad_rnn.commands.render import build_model;"
+    code = ("import tinygrad_rnn as tr; from tinygrad_rnn.models import build_model;"
             "r, _ = build_model('lstm', 'John lives in'.split(), pattern='transducer', grad=True);"
             "import sys; sys.stdout.write(tr.draw(r).source + tr.draw(r, view='ops').source)")
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout

@@ -8,7 +8,7 @@ import numpy
 import pytest
 
 import tinygrad_rnn as tr
-from tinygrad_rnn.commands.render import build_model
+from tinygrad_rnn.models import build_model
 from tinygrad_rnn.draw.api import GraphTooLarge
 
 from cli_support import one_error_line, run_cli

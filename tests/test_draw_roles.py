@@ -9,7 +9,7 @@ import numpy
 import pytest
 
 import tinygrad_rnn as tr
-from tinygrad_rnn.commands.render import build_model
+from tinygrad_rnn.models import build_model
 
 from test_draw_support import WORDS, cluster_blocks, edges, nodes
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import tinygrad_rnn as tr
-from tinygrad_rnn.commands.render import build_model
+from tinygrad_rnn.models import build_model
 
 from test_draw_support import WORDS, edges
 

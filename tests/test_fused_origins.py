@@ -68,3 +68,21 @@ def test_recording_can_be_turned_off_and_on():
         origin.set_record_origins(previous)
     assert (tr.Tensor([1.0]) * 2).origin is not None
     assert origin.describe(None) == "unknown"
+
+
+def test_every_way_of_making_a_tensor_names_only_the_users_line():
+    """Operators, methods, the functions of tr and indexing all run inside the autograd
+    machinery, which is never a creation site: the origin is this line, with no library
+    frame (a cell's R would add one)."""
+    x = tr.Tensor(numpy.ones((2, 3)), requires_grad=True)
+    made = {"Tensor": lambda: tr.Tensor([1.0]), "mul": lambda: x * 2, "matmul": lambda: x @ x.T,
+            "tanh": lambda: x.tanh(), "sum": lambda: x.sum(axis=0), "getitem": lambda: x[0],
+            "reshape": lambda: x.reshape(3, 2), "softmax": lambda: tr.softmax(x),
+            "log_softmax": lambda: tr.log_softmax(x), "stack": lambda: tr.stack([x, x]),
+            "concat": lambda: tr.concat([x, x]), "split": lambda: tr.split(x, 3, axis=1)[0],
+            "unstack": lambda: tr.unstack(x)[0], "mse": lambda: tr.mse(x, x),
+            "cross_entropy": lambda: tr.cross_entropy(x, [0, 2])}
+    for name, make in made.items():
+        t = make()
+        assert len(t.origin) == 3 and t.origin[0] == __file__, (name, tuple(t.origin))
+        assert t.origin[2] == "<lambda>", (name, tuple(t.origin))

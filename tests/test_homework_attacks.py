@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from homework_support import (cli, example, grade_dirs, grader_user_processes, private_folder,
-                              scratch, snapshot)
+from homework_support import (adopting_orphans, cli, example, grade_dirs, grader_user_processes,
+                              private_folder, scratch, snapshot)
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the grader's protections need root")
 
@@ -58,12 +58,14 @@ def attacked():
         _submission(subs / kind, kind, listener.getsockname()[1], root)
     before = snapshot(root / "tests", root / "solution", root / "reference.json")
     tmp = scratch()
-    result = cli("homework", "grade-all", subs, "--tests", root / "tests", "--reference",
-                 root / "reference.json", "--csv", work / "grades.csv", "--jobs", "2",
-                 "--timeout", "30", env={"TMPDIR": str(tmp)})
-    assert result.returncode == 0, result.stderr
-    written = (work / "grades.csv").read_text()
-    time.sleep(3)  # a detached process would strike now
+    with adopting_orphans():  # what this run leaves alive, not what another grader runs now
+        result = cli("homework", "grade-all", subs, "--tests", root / "tests", "--reference",
+                     root / "reference.json", "--csv", work / "grades.csv", "--jobs", "2",
+                     "--timeout", "30", env={"TMPDIR": str(tmp)})
+        assert result.returncode == 0, result.stderr
+        written = (work / "grades.csv").read_text()
+        time.sleep(3)  # a detached process would strike now
+        alive = grader_user_processes()
     results = {p.parent.name: json.loads(p.read_text())
                for p in (work / "grades-results").glob("*/results.json")}
     try:
@@ -74,7 +76,7 @@ def attacked():
             "results": results, "csv_before": written,
             "csv_after": (work / "grades.csv").read_text(), "before": before,
             "after": snapshot(root / "tests", root / "solution", root / "reference.json"),
-            "dirs": grade_dirs(tmp), "alive": grader_user_processes(),
+            "dirs": grade_dirs(tmp), "alive": alive,
             "connection": connection, "stderr": result.stderr}
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from homework_support import REPO, grade_dirs, grader_user_processes, private_folder, scratch, tiny
+from homework_support import (REPO, adopting_orphans, descendants, grade_dirs, grader_user_processes,
+                              private_folder, scratch, tiny)
 from tinygrad_rnn.homework import HomeworkError, grade
 
 ROOT = os.geteuid() == 0
@@ -128,48 +129,46 @@ def test_detached_processes_fork_bombs_and_files_are_gone_after_each_test(tmp_pa
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     mark = Path(os.environ.get("TMPDIR", "/tmp")) / f"tinygrad-rnn-test-escape-{os.getpid()}"
     root = tiny(tmp_path, ESCAPES.format(mark=str(mark)), tests=ONE_TEST)
-    results = grade(root / "sub", root / "tests", solution=root / "solution", timeout=30)
+    with adopting_orphans():
+        results = grade(root / "sub", root / "tests", solution=root / "solution", timeout=30)
+        alive = grader_user_processes()
     forked = int(results["tests"][0]["output"].split("forked ")[1].split()[0])
     assert 0 < forked < 100  # the process limit stopped the bomb
     assert results["score"] == 1
-    assert grader_user_processes() == [] and grade_dirs(tmp) == []
+    assert alive == [] and grade_dirs(tmp) == []
     assert not list(Path("/tmp").glob("tinygrad-rnn-test-left-behind-*"))
     time.sleep(4)
     assert not mark.exists(), "a detached process outlived its test"
 
 
 def _forkservers():
-    found = set()
-    for name in os.listdir("/proc"):
-        try:
-            if name.isdigit() and b"forkserver.py" in Path(f"/proc/{name}/cmdline").read_bytes():
-                found.add(int(name))
-        except OSError:
-            pass
-    return found
+    """The fork servers this test's grading runs started and that are still alive."""
+    return {pid for pid, cmd in descendants() if "forkserver.py" in cmd}
 
 
 def test_sigterm_stops_the_tests_and_cleans_up(tmp_path):
     root = tiny(tmp_path, "def f(x):\n    while True:\n        pass\n", tests=ONE_TEST)
     out = tmp_path / "results.json"
-    tmp, servers = scratch(), _forkservers()
+    tmp = scratch()
     command = [sys.executable, "-m", "tinygrad_rnn", "homework", "grade", str(root / "sub"),
                "--tests", str(root / "tests"), "--solution", str(root / "solution"),
                "--json", str(out), "--timeout", "60"]
-    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1",
-                                                TMPDIR=str(tmp)))
-    deadline = time.monotonic() + 60
-    while not grade_dirs(tmp) and time.monotonic() < deadline:
-        time.sleep(0.1)  # until the endless test runs
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode not in (0, None) and "Traceback" not in err, err
-    assert not out.exists() and grade_dirs(tmp) == []
-    assert grader_user_processes() == []
-    time.sleep(0.5)
-    assert _forkservers() <= servers
+    with adopting_orphans():
+        proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1",
+                                                    TMPDIR=str(tmp)))
+        deadline = time.monotonic() + 60
+        while not grade_dirs(tmp) and time.monotonic() < deadline:
+            time.sleep(0.1)  # until the endless test runs
+        time.sleep(0.5)
+        assert _forkservers()  # (so that the check below can fail)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode not in (0, None) and "Traceback" not in err, err
+        assert not out.exists() and grade_dirs(tmp) == []
+        assert grader_user_processes() == []
+        time.sleep(0.5)
+        assert _forkservers() == set()
 
 
 def test_not_as_root_the_missing_protections_are_said_once():
@@ -277,21 +276,22 @@ def test_sigkill_of_the_grader_still_stops_the_submission(tmp_path):
     body = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(300)\n"
             "def f(x):\n    while True:\n        pass\n")
     root = tiny(tmp_path, body, tests=ONE_TEST)
-    proc = subprocess.Popen([sys.executable, "-m", "tinygrad_rnn", "homework", "grade",
-                             str(root / "sub"), "--tests", str(root / "tests"), "--solution",
-                             str(root / "solution"), "--timeout", "60"], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, TMPDIR=str(scratch())))
-    deadline = time.monotonic() + 60
-    while len(grader_user_processes()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)  # the endless test and its detached child run
-    assert len(grader_user_processes()) >= 2
-    proc.kill()
-    proc.wait()
-    deadline = time.monotonic() + 10
-    while grader_user_processes() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert grader_user_processes() == []  # (its folder in TMPDIR is removed at exit)
+    with adopting_orphans():  # the detached child is found even once its parent is killed
+        proc = subprocess.Popen([sys.executable, "-m", "tinygrad_rnn", "homework", "grade",
+                                 str(root / "sub"), "--tests", str(root / "tests"), "--solution",
+                                 str(root / "solution"), "--timeout", "60"], cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=dict(os.environ, TMPDIR=str(scratch())))
+        deadline = time.monotonic() + 60
+        while len(grader_user_processes()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the endless test and its detached child run
+        assert len(grader_user_processes()) >= 2
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while grader_user_processes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert grader_user_processes() == []  # (its folder in TMPDIR is removed at exit)
 
 
 def test_an_output_path_that_is_not_a_file_is_refused_before_grading(tmp_path, capsys):

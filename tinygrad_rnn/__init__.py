@@ -26,3 +26,4 @@ from .train import fit  # noqa: F401
 from . import debug  # noqa: F401
 from .draw import draw, render  # noqa: F401
 from . import gradflow  # noqa: F401
+from . import models  # noqa: F401

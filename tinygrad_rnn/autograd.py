@@ -20,7 +20,7 @@ import gc
 from .errors import ShapeError, StaleValueError, describe
 from .function import sum_to_shape
 from .origin import describe as describe_origin
-from .state import STATE
+from .state import HOOKS, STATE
 
 
 def backpropagate(root, grad, retain_grads=True, write_grads=True, hooks=(), order=None,
@@ -33,14 +33,14 @@ def backpropagate(root, grad, retain_grads=True, write_grads=True, hooks=(), ord
     ``order``: a topological order (inputs first) to walk backwards; default
     ``topological_order(root)``. ``who`` names the caller in error messages.
     """
-    hooks = tuple(hooks) + STATE.hooks
+    hooks = tuple(hooks) + HOOKS.get()
     order = topological_order(root) if order is None else order
     sums = Sums() if hooks else FastSums()  # how partial gradients are added up (see below)
     grads = sums.grads                      # node -> dL/d(node) so far
     grads[root] = grad
     generation, several = STATE.generation, None
-    for node in reversed(order):
-        g = grads.pop(node, None)
+    for node in reversed(order):  # step 2: every node that used this one has sent its share
+        g = grads.pop(node, None)   # dL/d(node), complete (None: no path from the root)
         ctx = node._ctx
         if g is not None:
             if hooks:
@@ -67,25 +67,32 @@ def backpropagate(root, grad, retain_grads=True, write_grads=True, hooks=(), ord
         if ctx.backward_into is not None and not hooks:
             sums.add_into(ctx, g)  # the fast path for getitem (below)
             continue
-        inputs = ctx.inputs
-        # the op's vector-Jacobian product: one partial gradient per input
-        partials = ctx.backward(g) if douts is None else ctx.backward(*douts)
-        if type(partials) is not tuple or len(partials) != len(inputs):
-            partials = ctx.as_partials(partials, len(inputs))  # a list, a bare array: checked
+        send_partials(node, g, douts, sums, hooks)  # step 3: to the inputs
+
+
+def send_partials(node, g, douts, sums, hooks=()):
+    """Step 3 for one node: its op's vector-Jacobian product turns dL/d(node) = ``g`` (or
+    ``douts``, one per output of an op with several) into one partial gradient per input, and
+    each is added to what that input has received so far (``sums.grads``)."""
+    ctx, grads = node._ctx, sums.grads
+    inputs = ctx.inputs
+    partials = ctx.backward(g) if douts is None else ctx.backward(*douts)
+    if type(partials) is not tuple or len(partials) != len(inputs):
+        partials = ctx.as_partials(partials, len(inputs))  # a list, a bare array: checked
+    if hooks:
+        for hook in hooks:
+            hook.backward_called(node, douts or (g,), partials)
+    for inp, partial in zip(inputs, partials):
+        if partial is None or not inp.requires_grad:
+            continue
+        data = inp._data
+        if partial.shape != data.shape or partial.dtype is not data.dtype:
+            partial = _fit(ctx, partial, inp)
+        before = grads.get(inp)
+        grads[inp] = total = partial if before is None else sums.add(inp, before, partial)
         if hooks:
             for hook in hooks:
-                hook.backward_called(node, douts or (g,), partials)
-        for inp, partial in zip(inputs, partials):
-            if partial is None or not inp.requires_grad:
-                continue
-            data = inp._data
-            if partial.shape != data.shape or partial.dtype is not data.dtype:
-                partial = _fit(ctx, partial, inp)
-            before = grads.get(inp)
-            grads[inp] = total = partial if before is None else sums.add(inp, before, partial)
-            if hooks:
-                for hook in hooks:
-                    hook.partial_sent(node, inp, partial, before, total)
+                hook.partial_sent(node, inp, partial, before, total)
 
 
 class SeveralOutputs:
@@ -187,11 +194,11 @@ class BackwardHook:
         had received so far, None if nothing), giving ``total``."""
 
     def __enter__(self):
-        STATE.hooks = STATE.hooks + (self,)
+        HOOKS.set(HOOKS.get() + (self,))
         return self
 
     def __exit__(self, *exc):
-        STATE.hooks = tuple(h for h in STATE.hooks if h is not self)
+        HOOKS.set(tuple(h for h in HOOKS.get() if h is not self))
 
 
 def check_unchanged(node, who="backward"):

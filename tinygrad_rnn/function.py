@@ -26,7 +26,9 @@ This module knows tensors only as ``Node`` (``tensor.py`` builds on it, not the 
 from . import backend
 from .errors import DeviceError, DTypeError, ShapeError, TooLargeError, describe
 from .origin import capture as capture_origin
-from .state import STATE
+from .state import STATE, grad_mode_now
+
+AUTOGRAD_CORE = True  # origin.py: a frame here is never a creation site
 
 
 class Node:
@@ -172,7 +174,7 @@ class Function:
                                  f"{', '.join(describe(t) for t in inputs)})")
                 raise
             raise named from exc
-        if STATE.grad_enabled:
+        if grad_mode_now():
             ctx.generation = STATE.generation
         else:
             ctx, requires_grad = None, False

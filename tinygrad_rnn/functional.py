@@ -8,6 +8,8 @@ from .errors import DTypeError, ShapeError
 from .ops import Concat, CrossEntropy, LogSoftmax, MSE, Softmax, Stack, Unstack
 from .tensor import Tensor
 
+AUTOGRAD_CORE = True  # origin.py: a frame here is never a creation site
+
 
 def _tensor(t, op, what="the input"):
     if not isinstance(t, Tensor):

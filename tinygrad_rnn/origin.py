@@ -24,18 +24,22 @@ def set_record_origins(enabled):
     return previous
 
 
-# The autograd machinery itself: a frame here is never an interesting creation site.
-_CORE_FILES = tuple(os.path.join(_PACKAGE_DIR, name) for name in (
-    "tensor.py", "function.py", "functional.py", "origin.py", "state.py", "ops" + os.sep))
+# A module of the autograd machinery itself (tensor, function, the ops, ...) says so with
+#     AUTOGRAD_CORE = True    # origin.py: a frame here is never a creation site
+# at its top; every other module of the package is a library layer (cells, unroll, ...), and
+# everything outside the package is the user's code.
+MARKER = "AUTOGRAD_CORE"
+AUTOGRAD_CORE = True    # origin.py: a frame here is never a creation site
 
 _USER, _CORE, _LIBRARY = 0, 1, 2
 _KINDS = {}  # co_filename -> its kind, worked out once per file (capture runs on every op)
 
 
-def _kind_of(filename):
-    """``_USER``, ``_CORE`` (the autograd machinery) or ``_LIBRARY`` (cells, unroll, ...)."""
+def _kind_of(filename, module_globals):
+    """``_USER``, ``_CORE`` (the autograd machinery) or ``_LIBRARY`` (cells, unroll, ...) for
+    a frame running code of ``filename`` with ``module_globals``."""
     kind = _KINDS[filename] = (_USER if not filename.startswith(_PACKAGE_DIR) else
-                               _CORE if filename.startswith(_CORE_FILES) else _LIBRARY)
+                               _CORE if module_globals.get(MARKER) is True else _LIBRARY)
     return kind
 
 
@@ -121,7 +125,7 @@ def capture():
         code = frame.f_code
         kind = kinds.get(code.co_filename)
         if kind is None:
-            kind = _kind_of(code.co_filename)
+            kind = _kind_of(code.co_filename, frame.f_globals)
         if kind == _USER:
             offset = frame.f_lasti
             if lib_code is None:

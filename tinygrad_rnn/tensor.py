@@ -19,7 +19,9 @@ from .autograd import backpropagate, collector_paused, topological_order  # noqa
 from .errors import DTypeError, ShapeError, describe
 from .function import Node
 from .origin import capture as capture_origin
-from .state import STATE
+from .state import STATE, scope_path_now
+
+AUTOGRAD_CORE = True  # origin.py: a frame here is never a creation site
 
 DEFAULT_DTYPE = "float64"
 _NDARRAY, _freeze = numpy.ndarray, numpy.ndarray.setflags
@@ -56,7 +58,7 @@ class Tensor(Node):
         self.requires_grad = bool(requires_grad)
         self.name = name
         self.device = device
-        self.scope = STATE.scope
+        self.scope = scope_path_now()
         self.origin = capture_origin()  # (file, line, function) in the user's code
         self._ctx = None
         self._xp = backend.array_module(device)
@@ -71,7 +73,7 @@ class Tensor(Node):
         t.requires_grad = requires_grad
         t.name = None
         t.device = device
-        t.scope = STATE.scope
+        t.scope = scope_path_now()
         t.origin = origin
         t._ctx = ctx
         t._xp = xp

@@ -160,50 +160,84 @@ def fit(model, batches, loss_fn=None, optimizer=None, epochs=1, clip=None, progr
     params = model.parameters()
     if optimizer is None:
         optimizer = Adam(params, lr=0.01)
-    history = History()
-    bar = None
+    step = _Step(loss_fn, params, optimizer, clip, retain_grads, callback)
+    bar = _Bar(progress)
     try:
         with mode:
             for epoch in range(epochs):
                 epoch_batches = batches(epoch) if callable(batches) else batches
-                total = len(epoch_batches) if hasattr(epoch_batches, "__len__") else None
-                if progress:
-                    from tqdm import tqdm
-                    bar = tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=True)
-                running, done = 0.0, 0
-                for batch in epoch_batches:
-                    optimizer.zero_grad()
-                    value = _update(params, optimizer, _call(loss_fn, batch), clip, history,
-                                    retain_grads)
-                    running += value
-                    done += 1
-                    if bar is not None:
-                        bar.update(1)
-                        bar.set_postfix({"loss": f"{value:.4f}",
-                                         "epoch mean": f"{running / done:.4f}"})
-                    if callback is not None:
-                        callback(history.steps, value)
-                if bar is not None:
-                    bar.close()
-                    bar = None
-                if not done:
+                bar.open(f"epoch {epoch + 1}/{epochs}", epoch_batches)
+                mean = step.epoch(epoch_batches, bar)
+                bar.close()
+                if mean is None:
                     raise ValueError(f"fit: epoch {epoch + 1} of {epochs} had no batches (was "
                                      "batches(epoch) a generator that had run out?)")
-                history.epoch_losses.append(running / done)
+                step.history.epoch_losses.append(mean)
     except KeyboardInterrupt:
-        history.interrupted = True
-        optimizer.zero_grad()
-        message = (f"fit: interrupted after {history.steps} steps; the parameters keep what "
-                   "they learnt")
-        if bar is not None:
+        step.history.interrupted = True
+        step.optimizer.zero_grad()
+        bar.say(f"fit: interrupted after {step.history.steps} steps; the parameters keep what "
+                "they learnt")
+    finally:
+        bar.close()    # after an error in the loss function: the bar ends where it stopped
+    return step.history
+
+
+class _Step:
+    """``fit``'s optimizer steps: one per batch, recorded in ``history``."""
+
+    def __init__(self, loss_fn, params, optimizer, clip, retain_grads, callback):
+        self.loss_fn, self.params, self.optimizer = loss_fn, params, optimizer
+        self.clip, self.retain_grads, self.callback = clip, retain_grads, callback
+        self.history = History()
+
+    def epoch(self, batches, bar):
+        """One step per batch; returns the mean loss of the epoch (None if it had no batch)."""
+        running, done = 0.0, 0
+        for batch in batches:
+            self.optimizer.zero_grad()
+            value = _update(self.params, self.optimizer, _call(self.loss_fn, batch), self.clip,
+                            self.history, self.retain_grads)
+            running += value
+            done += 1
+            bar.show(value, running / done)
+            if self.callback is not None:
+                self.callback(self.history.steps, value)
+        return running / done if done else None
+
+
+class _Bar:
+    """The progress bar of the current epoch (tqdm), or nothing with ``progress=False``."""
+
+    def __init__(self, progress):
+        self.progress, self.bar = progress, None
+
+    def open(self, title, batches):
+        if self.progress:
+            from tqdm import tqdm
+            total = len(batches) if hasattr(batches, "__len__") else None
+            self.bar = tqdm(total=total, desc=title, leave=True)
+
+    def show(self, loss, mean):
+        """After a step: the latest loss and the epoch's mean so far."""
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix({"loss": f"{loss:.4f}", "epoch mean": f"{mean:.4f}"})
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def say(self, message):
+        """Print ``message`` below the bar (it is closed first), or plainly when there is no
+        open bar; nothing with ``progress=False``."""
+        if self.bar is not None:
+            bar, self.bar = self.bar, None
             bar.close()
             bar.write(message)
-        elif progress:
+        elif self.progress:
             print(message)
-    finally:
-        if bar is not None:    # an error in the loss function: the bar ends where it stopped
-            bar.close()
-    return history
 
 
 def truncated_bptt(step_fn, length, chunk, optimizer, state=None, clip=None, params=None,

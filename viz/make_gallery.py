@@ -4,8 +4,8 @@
     .venv/bin/python viz/make_gallery.py --check    # exit 1 if a committed .dot is stale
     .venv/bin/python viz/make_gallery.py --png /tmp/gallery   # also PNGs, to look at them
 
-Every figure is ``tr.draw`` of a model run by ``tinygrad_rnn.commands.render.build_model`` (the
-code behind ``tinygrad-rnn render``), or of ``MemoryCell`` below, a cell written as a student
+Every figure is ``tr.draw`` of a model run by ``tr.models.build_model`` (the model
+``tinygrad-rnn render`` draws), or of ``MemoryCell`` below, a cell written as a student
 would write one: nothing here is drawn by hand.
 """
 import argparse
@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import tinygrad_rnn as tr  # noqa: E402
-from tinygrad_rnn.commands.render import DEFAULT_SENTENCE, build_model  # noqa: E402
+from tinygrad_rnn.models import DEFAULT_SENTENCE, build_model  # noqa: E402
 from tinygrad_rnn.draw.api import layout  # noqa: E402
 from tinygrad_rnn.files import atomic_write  # noqa: E402
 

@@ -10,7 +10,8 @@ import sys
 
 from ..cli import CommandError
 from ..files import WriteError, check_writable, shown
-from .render import add_model_options, build_model, check_model_options, cli_message
+from ..models import as_loss, build_model
+from .render import add_model_options, check_model_options, cli_message
 
 
 def add_parser(sub):
@@ -38,19 +39,13 @@ def add_parser(sub):
 
 
 def build_graph(args):
-    """The scalar root to replay: the model ``render`` draws (``render.build_model``), and for
+    """The scalar root to replay: the model ``render`` draws (``tr.models.build_model``), and for
     ``--pattern none`` (where render draws the outputs y_1..y_T) L = sum_t sum(y_t)."""
-    import tinygrad_rnn as tr
-
     check_model_options(args)
     root, _ = build_model(args.cell, args.sentence.split(), pattern=args.pattern,
                           bidirectional=args.bidirectional, layers=args.layers,
                           hidden=args.hidden, seed=args.seed)
-    if isinstance(root, (list, tuple)):
-        with tr.scope("loss", kind="loss"):
-            root = tr.stack([y.sum() for y in root]).sum()
-            root.name = "L"
-    return root
+    return as_loss(root)
 
 
 def run(args):

@@ -12,7 +12,7 @@ import os
 
 from ..cli import CommandError, too_large
 from ..files import WriteError, check_writable, shown
-from .render import GATES
+from ..models import GATES
 
 MAX_STEPS = 2000
 MAX_BYTES = 2 * 10 ** 9   # weights, inputs and the recorded graph of all steps

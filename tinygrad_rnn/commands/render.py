@@ -6,21 +6,16 @@
     tinygrad-rnn render --show grad --sentence "$(seq -s ' ' 30)" -o heat.svg
 
 The graph drawn is the one the library recorded while computing the model: nothing is drawn
-that was not computed. ``build_model`` is also what ``viz/make_gallery.py`` and
-``bench/render.py`` use.
+that was not computed. The model is ``tr.models.build_model`` (also what ``viz/`` and ``bench/``
+use; its names stay importable from here).
 """
 import os
 
-import numpy
-
 from ..cli import CommandError, too_large
 from ..files import shown
+from ..models import (CELLS, DEFAULT_SENTENCE, GATES, INPUT_SIZE, PATTERNS,  # noqa: F401
+                      build_model, model_bytes)
 
-DEFAULT_SENTENCE = "John lives in Salt Lake City"
-CELLS = ("elman", "lstm", "gru")
-GATES = {"elman": 1, "lstm": 4, "gru": 3}   # weight blocks of each cell (1 per gate / candidate)
-PATTERNS = ("none", "acceptor", "transducer", "encoder-decoder")
-INPUT_SIZE = 4
 MAX_LAYERS = 64
 MAX_MODEL_BYTES = 10 ** 9   # the weights of a model drawn or stepped through
 
@@ -66,13 +61,6 @@ def check_text(option, text):
         bad = os.fsencode(text[exc.start:exc.end])
         raise CommandError(f"{option} is not valid UTF-8 text (bytes {bad!r} at character "
                            f"{exc.start}); give it as UTF-8") from None
-
-
-def model_bytes(cell, hidden, layers, bidirectional, decoder):
-    """About how many bytes the weights (float64) of ``build_model``'s model take."""
-    directions = 2 if bidirectional else 1
-    per_cell = GATES[cell] * hidden * (hidden + max(INPUT_SIZE, directions * hidden) + 2) * 8
-    return per_cell * directions * layers + (per_cell * directions if decoder else 0)
 
 
 def cli_message(exc, view):
@@ -156,67 +144,3 @@ def run(args):
         written.append(api.dot_path(args.output))
     print(f"wrote {' and '.join(shown(p) for p in written)}")
     return 0
-
-
-def _rnn(tr, cell, layers, bidirectional, input_size, hidden):
-    make = {"elman": tr.rnn.ElmanCell, "lstm": tr.rnn.LSTMCell, "gru": tr.rnn.GRUCell}[cell]
-    stack, size = [], input_size
-    for _ in range(layers):
-        if bidirectional:
-            stack.append(tr.rnn.BiRNN(make(size, hidden), make(size, hidden)))
-            size = 2 * hidden
-        else:
-            stack.append(make(size, hidden))
-            size = hidden
-    return (stack[0] if layers == 1 else tr.rnn.Stacked(stack)), size, make
-
-
-def build_model(cell, words, pattern="none", bidirectional=False, layers=1, hidden=3, seed=0,
-                grad=False):
-    """Run the model over ``words`` and return ``(root to draw, title)``.
-
-    ``pattern="none"``: the root is the list y_1..y_T; with ``grad`` the backward is of
-    L = sum(y_T) (the loss at the last step, as in the lecture's vanishing-gradient picture).
-    The patterns' root is their loss L; with ``grad`` it is backpropagated.
-    """
-    import tinygrad_rnn as tr
-
-    if pattern not in PATTERNS:
-        raise ValueError(f"render: unknown pattern {pattern!r}; use one of {', '.join(PATTERNS)}")
-    tr.manual_seed(seed)
-    vocab = {w: i for i, w in enumerate(dict.fromkeys(words))}
-    ids = numpy.array([[vocab[w]] for w in words])                 # [T, B=1]
-    rnn, out_size, make = _rnn(tr, cell, layers, bidirectional, INPUT_SIZE, hidden)
-    kind = ("bidirectional " if bidirectional else "") + (f"{layers}-layer " if layers > 1 else "") \
-        + {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}[cell]
-    sentence = " ".join(words)
-    if pattern == "none":
-        rng = numpy.random.default_rng(seed)
-        xs = [rng.standard_normal((1, INPUT_SIZE)) for _ in words]
-        if isinstance(rnn, tr.rnn.RNNCell):
-            ys, _ = tr.rnn.unroll(rnn, xs, labels=words)
-        else:
-            ys, _ = rnn(xs, labels=words)
-        if grad:
-            ys[-1].sum().backward()
-        return ys, f'{kind} RNN unrolled over "{sentence}"'
-    if pattern == "acceptor":
-        model = tr.rnn.Acceptor(rnn, 2, vocab_size=len(vocab))
-        loss = model.loss(ids, [1], labels=words)
-        title = f'{kind} acceptor: one prediction from y_n, loss at the end'
-    elif pattern == "transducer":
-        model = tr.rnn.Transducer(rnn, 3, vocab_size=len(vocab))
-        tags = numpy.array([[1 if w[:1].isupper() else 0] for w in words])
-        loss = model.loss(ids, tags, labels=words)
-        title = f'{kind} transducer: a prediction and a loss at every step'
-    else:
-        tgt_words = ["<s>"] + words + ["</s>"]
-        tgt_vocab = {w: i for i, w in enumerate(dict.fromkeys(tgt_words))}
-        tgt = numpy.array([[tgt_vocab[w]] for w in tgt_words])
-        top = hidden * (2 if bidirectional else 1)
-        model = tr.rnn.EncoderDecoder(rnn, make(INPUT_SIZE, top), len(vocab), len(tgt_vocab))
-        loss = model.loss(ids, tgt, src_labels=words, tgt_labels=tgt_words)
-        title = f'{kind} encoder-decoder: the encoder\'s s_n starts the decoder'
-    if grad:
-        loss.backward()
-    return loss, title

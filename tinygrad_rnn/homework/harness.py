@@ -104,22 +104,16 @@ def probe(listing):
     return found
 
 
-def main():
-    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    set_limits(request.get("limits", {}))
-    if "probe" in request:
-        data = json.dumps({"exposed": probe(request["probe"])}).encode()
-        os.write(request["report_fd"], data)
-        os._exit(0)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    sys.stdin = open(0, closefd=False)
-    report_fd = request["report_fd"]
-    recorder = None
+class _Report:
+    """The one report this process sends, ``report(status, message, trace, kind)``: the status,
+    the exception (unless passed) and the observations recorded so far, written whole to the
+    report pipe; then the process ends (``os._exit``), whatever the submission left running."""
 
-    def report(status, message="", trace="", kind=""):
-        observations = recorder.recorded() if recorder is not None else []
+    def __init__(self, fd):
+        self.fd, self.recorder = fd, None
+
+    def __call__(self, status, message="", trace="", kind=""):
+        observations = self.recorder.recorded() if self.recorder is not None else []
         exception = None if status == "passed" else {
             "type": kind, "message": message[:20000], "traceback": trace[-20000:]}
         try:
@@ -137,21 +131,27 @@ def main():
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(report_fd, view):]
+                view = view[os.write(self.fd, view):]
         finally:
             os._exit(0)
 
-    sys.dont_write_bytecode = True
-    try:
-        package = sys.modules["tinygrad_rnn"]  # loaded by the fork server
-        from tinygrad_rnn.homework import observations as recorder
-        recorder.install(package)
-        recorder.start()
-    except BaseException as exc:  # noqa: BLE001 - an installation problem, not the student's
-        report("error", f"the grader could not import tinygrad_rnn: {exc!r}", _format(exc),
-               "GraderError")
-    sys.path.insert(0, os.getcwd())
 
+def _answer_probe(request):
+    data = json.dumps({"exposed": probe(request["probe"])}).encode()
+    os.write(request["report_fd"], data)
+    os._exit(0)
+
+
+def _stdin_from_devnull():
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(0, closefd=False)
+
+
+def _load_test(request, report):
+    """Run the test file (its source from the request) as a module; returns the test function
+    (reports an error and ends the process when there is none)."""
     filename = f"<test {request['file']}>"
     source = request.pop("source")
     if not request.get("hidden"):
@@ -161,7 +161,7 @@ def main():
     sys.modules[module.__name__] = module
     try:
         code = compile(source, filename, "exec")
-        del source
+        del source  # (a hidden test's source is kept nowhere the submission could find it)
         exec(code, module.__dict__)
     except SystemExit as exc:
         report("error", "while loading the test file: " + _describe_exit(exc), _format(exc),
@@ -172,6 +172,28 @@ def main():
     test = module.__dict__.get(request["function"])
     if not callable(test):
         report("error", f"{request['function']} is not a function of {request['file']}")
+    return test
+
+
+def main():
+    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    set_limits(request.get("limits", {}))
+    if "probe" in request:
+        _answer_probe(request)
+    _stdin_from_devnull()
+    report = _Report(request["report_fd"])
+    sys.dont_write_bytecode = True
+    try:
+        package = sys.modules["tinygrad_rnn"]  # loaded by the fork server
+        from tinygrad_rnn.homework import observations as recorder
+        recorder.install(package)
+        recorder.start()
+        report.recorder = recorder
+    except BaseException as exc:  # noqa: BLE001 - an installation problem, not the student's
+        report("error", f"the grader could not import tinygrad_rnn: {exc!r}", _format(exc),
+               "GraderError")
+    sys.path.insert(0, os.getcwd())
+    test = _load_test(request, report)
     try:
         test()
     except AssertionError as exc:
@@ -181,4 +203,3 @@ def main():
     except BaseException as exc:  # noqa: BLE001 - NotImplementedError, TypeError, MemoryError...
         report("error", _text(exc), _format(exc), type(exc).__name__)
     report("passed")
-

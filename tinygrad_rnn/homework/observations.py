@@ -101,13 +101,6 @@ def encode(value, depth=0):
     return {"kind": "object", "type": type(value).__name__}
 
 
-def _step(node):
-    for s in reversed(node.scope):
-        if "t" in s.attrs:
-            return s.attrs["t"], s.attrs.get("label")
-    return None, None
-
-
 def _keys(order):
     """Stable names of the graph's nodes: ``elman/t=2|tanh#0`` (scope, op, how many such ops
     came before in that scope), ``leaf:W^x#0``, ``constant#3``. The same test code on a
@@ -162,6 +155,7 @@ def encode_graph(roots, label="graph"):
     with its key, value, and for an op its scope, time step, word, input keys and labels and
     the gradients its backward gives each input; then the gradient of the roots (each
     projected on a fixed random direction) with respect to every leaf that requires grad."""
+    from ..state import step_of
     from ..tensor import Tensor, topological_order
     roots = [roots] if isinstance(roots, Tensor) else list(roots)
     order = topological_order(roots, requires_grad_only=False)
@@ -172,7 +166,7 @@ def encode_graph(roots, label="graph"):
     for node in order:
         entry = {"key": keys[node], "value": _array(node.data)}
         if node._ctx is not None:
-            t, word = _step(node)
+            t, word = step_of(node)
             entry.update(op=node.op, scope="/".join(s.name for s in node.scope), t=t,
                          word=None if word is None else str(word),
                          inputs=[keys[i] for i in node._ctx.inputs],
@@ -215,68 +209,74 @@ def _roots(report):
 def install(package):
     """Wrap ``package.testing``'s checks and ``package.gradcheck`` so that they observe what
     they check (the grader's test process calls this before loading the test file)."""
-    testing, original = package.testing, {}
+    checks = _Observing(package)
     for name in ("assert_grad_close", "check_graph", "check_op", "check_cell"):
-        original[name] = getattr(testing, name)
-    original["gradcheck"] = package.gradcheck
-    counts, depth = {}, [0]
+        setattr(package.testing, name, checks.wrapped(name))
+    package.gradcheck = checks.wrapped("gradcheck")
 
-    def outermost(wrapped):
-        """Record only the outermost check (check_cell calls check_graph, for one)."""
+
+class _Observing:
+    """The checks of the test process: each runs the original check and records what it
+    checked, only when it is the outermost check running (``check_cell`` calls ``check_graph``,
+    which must not record the same graph twice). Observations of one kind are numbered:
+    ``check_graph``, ``check_graph #2``, ..."""
+
+    def __init__(self, package):
+        self.package = package
+        self.original = {name: getattr(package.testing, name) for name in
+                         ("assert_grad_close", "check_graph", "check_op", "check_cell")}
+        self.original["gradcheck"] = package.gradcheck
+        self.counts, self.depth = {}, 0
+
+    def wrapped(self, name):
+        """``name``'s check, observing: same name, same docstring."""
+        observing = getattr(self, name)
+
         def call(*args, **kwargs):
-            depth[0] += 1
+            self.depth += 1
             try:
-                return wrapped(depth[0] == 1, *args, **kwargs)
+                return observing(self.depth == 1, *args, **kwargs)
             finally:
-                depth[0] -= 1
-        call.__name__ = wrapped.__name__
+                self.depth -= 1
+        call.__name__, call.__doc__ = name, self.original[name].__doc__
         return call
 
-    def numbered(base):
-        counts[base] = counts.get(base, 0) + 1
-        return f"{base} #{counts[base]}" if counts[base] > 1 else base
+    def numbered(self, base):
+        self.counts[base] = self.counts.get(base, 0) + 1
+        return f"{base} #{self.counts[base]}" if self.counts[base] > 1 else base
 
-    @outermost
-    def assert_grad_close(record, actual, expected, rtol=1e-5, atol=1e-8, name="gradient"):
+    def assert_grad_close(self, record, actual, expected, rtol=1e-5, atol=1e-8,
+                          name="gradient"):
         if record:
             observe(name, actual, rtol, atol)
             if _recorded:
                 _recorded[-1]["call"] = "assert_grad_close"
-        return original["assert_grad_close"](actual, expected, rtol=rtol, atol=atol, name=name)
+        return self.original["assert_grad_close"](actual, expected, rtol=rtol, atol=atol,
+                                                  name=name)
 
-    @outermost
-    def check_graph(record, root, *args, **kwargs):
-        report = original["check_graph"](root, *args, **kwargs)
+    def check_graph(self, record, root, *args, **kwargs):
+        report = self.original["check_graph"](root, *args, **kwargs)
         if record:
-            record_graph(numbered("check_graph"), _roots(report))
+            record_graph(self.numbered("check_graph"), _roots(report))
         return report
 
-    @outermost
-    def check_op(record, op, *args, **kwargs):
-        report = original["check_op"](op, *args, **kwargs)
+    def check_op(self, record, op, *args, **kwargs):
+        report = self.original["check_op"](op, *args, **kwargs)
         if record:
-            record_graph(numbered(f"check_op({getattr(op, 'name', op)})"), _roots(report))
+            record_graph(self.numbered(f"check_op({getattr(op, 'name', op)})"), _roots(report))
         return report
 
-    @outermost
-    def check_cell(record, cell, *args, **kwargs):
-        report = original["check_cell"](cell, *args, **kwargs)
+    def check_cell(self, record, cell, *args, **kwargs):
+        report = self.original["check_cell"](cell, *args, **kwargs)
         if record:
-            record_graph(numbered(f"check_cell({getattr(cell, 'kind', type(cell).__name__)})"),
-                         _roots(report))
+            kind = getattr(cell, "kind", type(cell).__name__)
+            record_graph(self.numbered(f"check_cell({kind})"), _roots(report))
         return report
 
-    @outermost
-    def gradcheck(record, fn, inputs, *args, **kwargs):
+    def gradcheck(self, record, fn, inputs, *args, **kwargs):
         if record:
-            _observe_gradients(package, fn, list(inputs), numbered("gradcheck"))
-        return original["gradcheck"](fn, inputs, *args, **kwargs)
-
-    for wrapper in (assert_grad_close, check_graph, check_op, check_cell):
-        wrapper.__doc__ = original[wrapper.__name__].__doc__
-        setattr(testing, wrapper.__name__, wrapper)
-    gradcheck.__doc__ = original["gradcheck"].__doc__
-    package.gradcheck = gradcheck
+            _observe_gradients(self.package, fn, list(inputs), self.numbered("gradcheck"))
+        return self.original["gradcheck"](fn, inputs, *args, **kwargs)
 
 
 def _observe_gradients(package, fn, inputs, name):

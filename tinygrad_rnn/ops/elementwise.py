@@ -1,6 +1,8 @@
 """Elementwise ops. NumPy broadcasting applies; the backward pass sums gradients back to shape."""
 from ..function import Function
 
+AUTOGRAD_CORE = True  # origin.py: a frame here is never a creation site
+
 # broadcasting in both directions: either operand may be the smaller one
 _BROADCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 4), (3, 1)),
               ((3, 1), (2, 1, 4)), ((), (2, 3)), ((2, 3), ()), ((3, 1), (1, 4))]

@@ -4,6 +4,8 @@ import math
 from ..errors import ShapeError
 from ..function import Function
 
+AUTOGRAD_CORE = True  # origin.py: a frame here is never a creation site
+
 
 class MatMul(Function):
     """c = a @ b;   dL/da = dL/dc @ b^T,  dL/db = a^T @ dL/dc   (over the last two axes)"""

@@ -3,6 +3,8 @@ import itertools
 
 from ..function import Function
 
+AUTOGRAD_CORE = True  # origin.py: a frame here is never a creation site
+
 
 class Reshape(Function):
     """b = a viewed with a new shape;   dL/da = dL/db viewed with a's shape"""

@@ -16,7 +16,7 @@ import types
 import weakref
 
 from ..autograd import BackwardHook, backpropagate, check_unchanged, topological_order
-from ..state import STATE
+from ..state import GRAD_MODE, SCOPE_PATH
 from .. import origin as origins
 
 
@@ -102,12 +102,14 @@ def _rerun(ctx, like):
     k = cls.state_inputs
     x, parts, weights = ctx.inputs[0], ctx.inputs[1:1 + k], ctx.inputs[1 + k:]
     cell = types.SimpleNamespace(**dict(zip(cls.parameters, weights)), **ctx.params)
-    saved = STATE.scope, STATE.grad_enabled
-    STATE.scope, STATE.grad_enabled = like.scope, True
+    saved = SCOPE_PATH.get(), GRAD_MODE.get()
+    SCOPE_PATH.set(like.scope)
+    GRAD_MODE.set(True)
     try:
         result = cls.cell_R(cell, parts if k > 1 else parts[0], x)
     finally:
-        STATE.scope, STATE.grad_enabled = saved
+        SCOPE_PATH.set(saved[0])
+        GRAD_MODE.set(saved[1])
     replicas = tuple(result) if isinstance(result, tuple) else (result,)
     nodes = _inner_order(replicas, ctx.inputs)
     for t in nodes:   # made at: the user's line that ran the step, R's line in the cell

@@ -15,6 +15,7 @@ A cell whose R is its own (a user-defined cell, or a subclass that overrides R) 
 step: with ``fused=True`` it runs op by op, and a ``NotFusedWarning`` names it.
 """
 import contextlib
+import contextvars
 import sys
 import warnings
 
@@ -23,7 +24,8 @@ class NotFusedWarning(UserWarning):
     """``fused=True`` was asked for a cell that has no fused step: it runs op by op."""
 
 
-_DEFAULT = [False]   # what ``fused=None`` means: False, or True inside ``fused_mode()``
+# What ``fused=None`` means: False, or True inside ``fused_mode()``; per thread, as grad mode.
+_DEFAULT = contextvars.ContextVar("tinygrad_rnn.fused_mode", default=False)
 
 
 @contextlib.contextmanager
@@ -33,18 +35,18 @@ def fused_mode(enabled=True):
     explicit ``fused=True``/``False`` always wins."""
     if not isinstance(enabled, bool):
         raise TypeError(f"fused_mode: enabled must be True or False, got {enabled!r}")
-    saved = _DEFAULT[0]
-    _DEFAULT[0] = enabled
+    saved = _DEFAULT.get()
+    _DEFAULT.set(enabled)
     try:
         yield
     finally:
-        _DEFAULT[0] = saved
+        _DEFAULT.set(saved)
 
 
 def is_fused(fused):
     """``fused`` as a bool: True, False, or None for the default of the enclosing block."""
     if fused is None:
-        return _DEFAULT[0]
+        return _DEFAULT.get()
     if not isinstance(fused, bool):
         raise TypeError(f"fused must be True, False or None (the default), got {fused!r}")
     return fused

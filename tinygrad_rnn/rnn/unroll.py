@@ -85,22 +85,28 @@ def unroll(cell, xs, state=None, labels=None, lengths=None, fused=None, *, posit
                 x = steps[t - 1]
                 if not isinstance(x, Tensor):
                     x = x() if callable(x) else _input(x, cell, owned)
-                new = _checked(cell, "R", R(state, x))
-                y = _checked(cell, "O", cell.O(new))
-                if masks is not None and masks[t - 1] is not None:
-                    m = Tensor(masks[t - 1], name="mask", dtype=cell.dtype, device=cell.device)
-                    new = _carry(m, new, state)
-                    y = y * m
-                    y.name = "y"
-                    step.declare("mask", (m,))
-                step.declare("x", (x,))
-                step.declare("state_in", parts_of(state))
-                step.declare("state", parts_of(new))
-                step.declare("y", (y,))
-                state = new
+                state, y = _step(cell, R, state, x, None if masks is None else masks[t - 1], step)
             states.append(state)
             ys.append(y)
     return ys, states
+
+
+def _step(cell, R, state, x, mask, step):
+    """One time step, in its scope ``step``: s_t = R(s_{t-1}, x_t), y_t = O(s_t) (past a
+    sequence's end, ``mask``: s_t = s_{t-1}, y_t = 0), each tensor declared in its role."""
+    new = _checked(cell, "R", R(state, x))
+    y = _checked(cell, "O", cell.O(new))
+    if mask is not None:
+        m = Tensor(mask, name="mask", dtype=cell.dtype, device=cell.device)
+        new = _carry(m, new, state)
+        y = y * m
+        y.name = "y"
+        step.declare("mask", (m,))
+    step.declare("x", (x,))
+    step.declare("state_in", parts_of(state))
+    step.declare("state", parts_of(new))
+    step.declare("y", (y,))
+    return new, y
 
 
 def parts_of(state):

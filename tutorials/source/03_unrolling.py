@@ -248,5 +248,5 @@ assert op_counts["sigmoid"] == 3 * len(words)
 print("correct")
 
 # %% [markdown]
-# **Next:** notebook 4 puts the unrolled network to work: an acceptor, a tagger and an
-# encoder–decoder, each trained.
+# **Next:** notebook 4 puts the unrolled network to work: an acceptor, an encoder whose final
+# state feeds another network, a tagger and an encoder–decoder, each trained.

@@ -1,14 +1,16 @@
 # %% [markdown]
-# # 4. Usage patterns: acceptor, transducer, encoder–decoder
+# # 4. Usage patterns: acceptor, encoder, transducer, encoder–decoder
 #
-# **You will learn:** the three ways an RNN is used (one prediction per sequence, one per
-# word, a whole new sequence), where the loss attaches in each, how a batch of sentences of
-# different lengths is padded and masked, how words become vectors (embeddings) and unknown
-# words become `<unk>`, and how to measure a model on held-out data it never saw.
+# **You will learn:** the four ways an RNN is used (one prediction per sequence, features of a
+# sequence for another network, one prediction per word, a whole new sequence), where the loss
+# attaches in each, how a batch of sentences of different lengths is padded and masked, how
+# words become vectors (embeddings) and unknown words become `<unk>`, and how to measure a
+# model on held-out data it never saw.
 #
 # | pattern | predicts | loss attaches to |
 # |---|---|---|
 # | acceptor | one class from the final output y_n | y_n only |
+# | encoder | nothing itself: its final state s_n is the features of another network | that network's output |
 # | transducer | one tag per word from each y_t | every y_t |
 # | encoder–decoder | a new sequence, from the encoder's final state s_n | every decoder step |
 
@@ -112,7 +114,84 @@ loss = acceptor.loss(review_words.encode(sentence), [1], labels=sentence)
 tr.draw(loss)
 
 # %% [markdown]
-# ## 2. Transducer: tag every word
+# ## 2. Encoder: the final state as features for another network
+#
+# An encoder reads the whole sequence like an acceptor, but its final state s_n (= y_n for an
+# Elman cell) is not a prediction: it is a vector that *stands for the sequence*, the input
+# features of another network, alone or together with other signals. The encoder–decoder of
+# section 4 is one case (the decoder is the other network). Here the acceptor's embedding and
+# RNN, trained on verdicts, encode reviews, and a new small network reads the encodings e_1, e_2
+# of two reviews and says whether they share an opinion:
+#
+# f = [(e_1 − e_2)² ; e_1 ⊙ e_2],   h = tanh(f W^1 + b^1),   z = h W^2 + b^2
+#
+# The encoder stays as it is: its features are computed once, under `tr.no_grad()`, and only
+# the new network is trained. (Without `no_grad`, the new network's loss would send gradients
+# into the encoder as well, and both would learn together.)
+
+# %%
+def encode(model, texts):
+    """e = s_n of each text: the model's embedding and RNN, each text read to its own end."""
+    ids, lengths = data.pad_batch([review_words.encode(w) for w in texts])
+    _, states = tr.rnn.unroll(model.rnn, model.embedding(ids), lengths=lengths)
+    return states[-1]
+
+class SameOpinion(tr.nn.Module):
+    """Another network on two encodings: same opinion (class 1) or not (class 0)."""
+    def __init__(self, size, hidden=16):
+        self.hidden = tr.nn.Linear(2 * size, hidden)
+        self.out = tr.nn.Linear(hidden, 2)
+
+    def forward(self, e1, e2):
+        d = e1 - e2
+        return self.out(self.hidden(tr.concat([d * d, e1 * e2], axis=1)).tanh())
+
+    def loss(self, e1, e2, same):
+        return tr.cross_entropy(self(e1, e2), same)
+
+def review_pairs(encoder, examples, n, seed):
+    """n random pairs of reviews, as the encoder's features, and whether their verdicts agree."""
+    with tr.no_grad():                  # a fixed encoder: no graph behind its features
+        e = encode(encoder, [w for w, _ in examples]).numpy()
+    i, j = numpy.random.default_rng(seed).integers(0, len(examples), (2, n))
+    verdicts = numpy.array([label for _, label in examples])
+    return tr.Tensor(e[i]), tr.Tensor(e[j]), (verdicts[i] == verdicts[j]).astype(int)
+
+def train_judge(encoder):
+    """A SameOpinion network trained on 4000 pairs of training reviews; returns it and its
+    accuracy on 1000 pairs of held-out reviews."""
+    e1, e2, same = review_pairs(encoder, reviews, 4000, seed=0)
+    tr.manual_seed(0)
+    judge = SameOpinion(e1.shape[1])
+    tr.fit(judge, [(e1[k:k + 100], e2[k:k + 100], same[k:k + 100]) for k in range(0, 4000, 100)],
+           epochs=10, progress=False)
+    h1, h2, h_same = review_pairs(encoder, held_out_reviews, 1000, seed=1)
+    with tr.no_grad():
+        return judge, (judge(h1, h2).numpy().argmax(axis=1) == h_same).mean()
+
+judge, learnt = train_judge(acceptor)
+tr.manual_seed(0)
+untrained = tr.rnn.Acceptor(tr.rnn.ElmanCell(16, 32), num_classes=2, vocab_size=len(review_words))
+_, unlearnt = train_judge(untrained)
+print(f"held-out 'same opinion?' accuracy: {learnt:.3f} on the trained encoder's features, "
+      f"{unlearnt:.3f} on those of an untrained encoder (a coin flip: 0.5)")
+assert learnt > 0.9 and unlearnt < 0.7
+
+# %% [markdown]
+# The features carry what the encoder learnt: the same new network, on the features of an
+# untrained encoder of the same shape, does no better than a coin flip. The graph of one pair
+# (two reviews encoded as one batch): the encoder's steps, and its final state feeding the
+# other network.
+
+# %%
+pair = ["the food was good".split(), "the room was dirty".split()]
+e = encode(acceptor, pair)
+with tr.scope("same opinion?"):
+    loss = judge.loss(e[0:1], e[1:2], [0])
+tr.draw(loss)
+
+# %% [markdown]
+# ## 3. Transducer: tag every word
 #
 # One prediction per word, z_t = y_t W^z + b^z, in BIO tags (B- begins a name, I- continues
 # it): John → B-PER, Salt → B-LOC, Lake → I-LOC, City → I-LOC, the rest O.
@@ -216,7 +295,7 @@ loss = tagger.loss(words.encode(sentence), tags.encode(predicted), labels=senten
 tr.draw(loss)
 
 # %% [markdown]
-# ## 3. Encoder–decoder: say a number sequence backwards
+# ## 4. Encoder–decoder: say a number sequence backwards
 #
 # The encoder reads the source ("five seven nine"); its final state s_n becomes the decoder's
 # initial state; the decoder then writes the target ("nine seven five") one word at a time.

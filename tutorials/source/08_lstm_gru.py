@@ -365,6 +365,18 @@ assert numpy.allclose(sum(parts.values()), c1.grad)
 stepper.frame()
 
 # %% [markdown]
+# The frame's table of *shared parameters* lists what every step uses: W^x, W^h and b. The
+# initial states c_0 and h_0 are not among them: only the first step reads them.
+
+# %%
+import re
+
+table = re.search("shared parameters.*?</TABLE>", stepper.frame().source).group(0)
+shared = [re.sub("<.*?>", "", name) for name in re.findall('<TD ALIGN="LEFT">(.*?)</TD>', table)]
+print("shared parameters (their names in the frame, superscripts flattened):", shared)
+assert shared == ["Wx", "Wh", "b"]
+
+# %% [markdown]
 # ## Exercises
 #
 # Each exercise has a cell for your answer (replace `raise NotImplementedError`) and a check

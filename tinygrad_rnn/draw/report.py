@@ -1,7 +1,7 @@
-"""Draw a ``tr.testing.GradientReport``: ``tr.draw`` of the checked graph (the ops view, one
-cluster per time step; the cells view when the graph is too large for it), each op whose backward
-is wrong filled red with its scope path and, per wrong input, expected vs got. Returns a
-``graphviz.Digraph`` (``.source`` is DOT; Jupyter displays it).
+"""Draw a ``tr.testing.GradientReport`` (``report.draw()``): ``tr.draw`` of the checked graph
+(the ops view, one cluster per time step; the cells view when the graph is too large for it),
+each op whose backward is wrong filled red with its scope path and, per wrong input, expected vs
+got. Returns a ``graphviz.Digraph`` (``.source`` is DOT; Jupyter displays it).
 """
 
 
@@ -23,7 +23,7 @@ def messages(report):
 def draw_report(report, view=None, **options):
     """``view``: ``"ops"`` (default while the graph is small enough for it) or ``"cells"``;
     ``options`` go to ``tr.draw`` (``show=``, ``title=``)."""
-    from ..draw.api import GraphTooLarge, draw
+    from .api import GraphTooLarge, draw
     if not report.nodes:
         raise ValueError("draw: the report checked no op, there is no graph to draw")
     used = {id(inp) for node in report.nodes for inp in node.inputs}

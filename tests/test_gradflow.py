@@ -138,8 +138,8 @@ BAD_ARGUMENTS = [
     (["-o", "."], "unknown output suffix"),
     (["--steps", "x"], "invalid int value"),
     (["--cell", "elman", "--gate-bias", "3"], "the elman cell has no gate"),
-    (["--hidden", "200000"], "--hidden 200000 is too large: it needs about 320 GB"),
-    (["--input", "100000000"], "--input 100000000 is too large: it needs about 65.6 GB"),
+    (["--hidden", "200000"], "--hidden 200000 is too large: it needs about 298 GiB"),
+    (["--input", "100000000"], "--input 100000000 is too large: it needs about 61.1 GiB"),
     (["-o", "link.png"], "it is {what} ('link.png' links to '{target}')"),
     (["-o", "dir.png"], "it is a folder"),
 ]

@@ -79,7 +79,7 @@ def test_options_render_a_dot_file(tmp_path, args):
     (["--layers", "0"], "--layers"),
     (["--layers", "100000"], "--layers must be between 1 and"),
     (["--hidden", "-2"], "--hidden"),
-    (["--hidden", "100000"], "--hidden 100000 is too large: it needs about 160 GB"),
+    (["--hidden", "100000"], "--hidden 100000 is too large: it needs about 149 GiB"),
     (["-o", "out.jpg"], "suffix"),
     (["-o", "missing/out.dot"], "does not exist"),
     (["-o", "folder.dot"], "folder"),

@@ -209,17 +209,24 @@ def _short(value):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def size_text(nbytes):
+    """A byte count as people read it: ``"74.5 GiB"``, ``"512 bytes"`` (binary units)."""
+    n = float(nbytes)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} PiB"
+
+
 def too_large_text(shape, dtype):
     """``"a (100000, 100000) float64 array would need 74.5 GiB: too large"``."""
     if shape is None:
         return "the array asked for is too large for this machine's memory"
-    itemsize = numpy.dtype(dtype if dtype is not None else "float64").itemsize
-    size = math.prod(int(n) for n in shape) * itemsize
-    unit = next((u for u, f in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20))
-                 if size >= f), "KiB")
-    amount = size / {"TiB": 2 ** 40, "GiB": 2 ** 30, "MiB": 2 ** 20, "KiB": 2 ** 10}[unit]
-    return (f"a {tuple(int(n) for n in shape)} {numpy.dtype(dtype or 'float64').name} array would "
-            f"need {amount:.3g} {unit}: too large for this machine's memory")
+    dtype = numpy.dtype(dtype if dtype is not None else "float64")
+    size = math.prod(int(n) for n in shape) * dtype.itemsize
+    return (f"a {tuple(int(n) for n in shape)} {dtype.name} array would need "
+            f"{size_text(size)}: too large for this machine's memory")
 
 
 def is_float(dtype):

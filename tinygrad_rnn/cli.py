@@ -19,6 +19,7 @@ import sys
 import threading
 
 from . import __version__
+from .backend import size_text
 from .files import WriteError
 
 # Subcommand modules, in the order ``--help`` lists them.
@@ -72,16 +73,8 @@ def signals_raise():
 
 def too_large(option, value, nbytes, limit):
     """A ``CommandError`` for an option asking for more memory than ``limit`` bytes."""
-    return CommandError(f"{option} {value} is too large: it needs about {human_bytes(nbytes)} "
-                        f"of memory (at most {human_bytes(limit)} allowed)")
-
-
-def human_bytes(n):
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if n < 1000 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
-        n /= 1000
-    return f"{n:.3g} PB"
+    return CommandError(f"{option} {value} is too large: it needs about {size_text(nbytes)} "
+                        f"of memory (at most {size_text(limit)} allowed)")
 
 
 def build_parser():

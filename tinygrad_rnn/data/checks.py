@@ -10,6 +10,7 @@ import os
 
 import numpy
 
+from ..backend import size_text
 from ..errors import TooLargeError
 
 # A generated (words, tags) sentence takes 500 to 650 bytes (measured with tracemalloc): the
@@ -57,8 +58,8 @@ def fits_in_memory(where, what, nbytes):
     runs out of it, and a huge array would fail deep inside NumPy."""
     total = physical_memory()
     if total is not None and nbytes > total:
-        raise TooLargeError(f"{where}: {what} would need about {_bytes(nbytes)}: too large for "
-                            f"this machine's memory ({_bytes(total)})")
+        raise TooLargeError(f"{where}: {what} would need about {size_text(nbytes)}: too large for "
+                            f"this machine's memory ({size_text(total)})")
 
 
 def physical_memory():
@@ -67,14 +68,6 @@ def physical_memory():
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
         return None
-
-
-def _bytes(n):
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
-        n /= 1024
-    return f"{n:.3g} PiB"
 
 
 def as_ids(values, where, dtype=numpy.int64):

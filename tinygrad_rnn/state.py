@@ -111,14 +111,20 @@ def step_of(tensor):
 
 
 @contextlib.contextmanager
-def no_grad():
-    """Record nothing inside: results have no ``.op``/``.inputs`` and do not require grad."""
-    saved = GRAD_MODE.get()
-    GRAD_MODE.set(False)
+def setting(variable, value):
+    """``variable`` (a per-thread setting such as ``GRAD_MODE``) is ``value`` inside the block,
+    and what it was before afterwards, even after an error."""
+    saved = variable.get()
+    variable.set(value)
     try:
         yield
     finally:
-        GRAD_MODE.set(saved)
+        variable.set(saved)
+
+
+def no_grad():
+    """Record nothing inside: results have no ``.op``/``.inputs`` and do not require grad."""
+    return setting(GRAD_MODE, False)
 
 
 def is_grad_enabled():

@@ -14,10 +14,11 @@ back into its ops (``expand.py``) by running the cell's own R again on the step'
 A cell whose R is its own (a user-defined cell, or a subclass that overrides R) has no fused
 step: with ``fused=True`` it runs op by op, and a ``NotFusedWarning`` names it.
 """
-import contextlib
 import contextvars
 import sys
 import warnings
+
+from ..state import setting
 
 
 class NotFusedWarning(UserWarning):
@@ -28,19 +29,13 @@ class NotFusedWarning(UserWarning):
 _DEFAULT = contextvars.ContextVar("tinygrad_rnn.fused_mode", default=False)
 
 
-@contextlib.contextmanager
 def fused_mode(enabled=True):
     """Inside the block, ``fused=None`` (the default of ``unroll``, ``BiRNN``, ``Stacked`` and
     the usage patterns) means ``enabled``; ``tr.fit(..., fused=True)`` trains inside one. An
     explicit ``fused=True``/``False`` always wins."""
     if not isinstance(enabled, bool):
         raise TypeError(f"fused_mode: enabled must be True or False, got {enabled!r}")
-    saved = _DEFAULT.get()
-    _DEFAULT.set(enabled)
-    try:
-        yield
-    finally:
-        _DEFAULT.set(saved)
+    return setting(_DEFAULT, enabled)
 
 
 def is_fused(fused):

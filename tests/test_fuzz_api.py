@@ -190,3 +190,25 @@ def test_load_state_dict(state):
     if promise(lambda: layer.load_state_dict(state) or True, "load_state_dict") is None:
         for name, value in layer.state_dict().items():  # a refused state dict changed nothing
             numpy.testing.assert_array_equal(value, before[name])
+
+
+# ---- decoding: generate with odd beams, lengths and tokens ----------------------------------
+odd_numbers = st.one_of(st.integers(-3, 7), st.sampled_from([0.5, 2.0, math.nan, math.inf, None,
+                                                              True, "2", 10 ** 30]))
+
+
+@FUZZ
+@given(beam_size=odd_numbers, max_len=odd_numbers, start=odd_numbers, end=odd_numbers,
+       src=st.sampled_from([[[2]], [[2, 3], [4, 1]], [[9]], [[-1]], [], [[2.5]], "ab"]))
+def test_generate(beam_size, max_len, start, end, src):
+    tr.manual_seed(0)
+    model = tr.rnn.EncoderDecoder(tr.rnn.GRUCell(2, 3), tr.rnn.GRUCell(2, 3), 5, 4)
+    found = promise(lambda: model.generate(numpy.array(src), max_len, end, start,
+                                           beam_size=beam_size, return_scores=True),
+                    "generate", "encode", "Embedding", "beam_search")
+    if found is None:
+        return
+    assert len(found) == numpy.array(src).shape[1]
+    for tokens, score in found:
+        assert len(tokens) <= max_len and all(0 <= t < 4 for t in tokens)
+        assert score <= 0 and math.isfinite(score)

@@ -4,7 +4,7 @@ and a ``loss``:
 - ``Acceptor``: read the whole sequence, predict once from the final output y_n.
 - ``Transducer``: predict at every step from y_t (e.g. tagging "John lives in Salt Lake City").
 - ``EncoderDecoder``: the encoder's final state s_n is the decoder's initial state; the decoder
-  is trained with teacher forcing and decodes greedily in ``generate``.
+  is trained with teacher forcing and decodes in ``generate`` (greedily, or by beam search).
 
 The ``rnn`` of a pattern is a cell (``ElmanCell``, ``LSTMCell``, ``GRUCell``), a ``BiRNN`` or a
 ``Stacked``. Ids are time first, ``[T, B]`` (as ``tr.data.pad_batch`` makes them), with
@@ -24,6 +24,7 @@ from .base import RNNCell
 from .pattern_parts import (IGNORE, PatternBase, check_classes, check_ids, check_labels,
                             check_lengths, check_rnn, masked_targets, output_layer,
                             per_step_logits, run_rnn, whole_numbers)
+from .decoding import beam_search, check_beam_size, log_softmax, take_rows
 from .unroll import parts_of
 
 
@@ -215,30 +216,33 @@ class EncoderDecoder(Module):
         targets = masked_targets(tgt[1:], in_lengths, (T - 1, B), self.tgt_vocab_size, where)
         return self.decoder._step_loss(logits, targets, labels)
 
-    def generate(self, src, max_len, end_token, start_token, src_lengths=None):
-        """Greedy decoding: from s_n and the start token, feed back the most likely token until
-        ``end_token`` or ``max_len`` tokens. Returns B lists of ids, without start and end token."""
+    def generate(self, src, max_len, end_token, start_token, src_lengths=None, beam_size=1,
+                 return_scores=False):
+        """Decode: from s_n and the start token, feed back the chosen token until ``end_token``
+        or ``max_len`` tokens. ``beam_size=1`` (the default) is greedy decoding (the most likely
+        token at every step); ``beam_size=k`` keeps the k best partial sequences
+        (``tr.rnn.beam_search``). Returns B lists of ids, without start and end token; with
+        ``return_scores=True``, B pairs (ids, log-probability of the sequence and its end)."""
         where = f"{type(self).__name__}.generate"
         if not isinstance(max_len, numbers.Integral) or isinstance(max_len, bool) or max_len < 1:
             raise ValueError(f"{where}: max_len must be a positive int (the most tokens to "
                              f"generate), got {max_len!r}")
+        beam_size = check_beam_size(beam_size, where)
         for what, token in (("start_token", start_token), ("end_token", end_token)):
             if whole_numbers(token, where, what).ndim:
                 raise ValueError(f"{where}: {what} must be one token id, got {token!r}")
         check_classes(whole_numbers(start_token, where, "start_token"), self.tgt_vocab_size,
                       where, "start_token")
-        cell = self.decoder.rnn
         with no_grad():
             state = self.encode(src, src_lengths)
             B = parts_of(state)[0].shape[0]
-            token = numpy.full(B, int(start_token), dtype=numpy.int64)
-            out, done = [[] for _ in range(B)], numpy.zeros(B, dtype=bool)
-            for _ in range(max_len):
-                state, y = cell(state, self.decoder.embedding(token))
-                token = self.output(y).numpy().argmax(axis=-1)
-                done |= token == end_token
-                for b in numpy.flatnonzero(~done):
-                    out[b].append(int(token[b]))
-                if done.all():
-                    break
-        return out
+            found = [beam_search(self._decode_step, take_rows(state, numpy.array([b])),
+                                 int(start_token), int(end_token), max_len, beam_size)
+                     for b in range(B)]
+        return found if return_scores else [tokens for tokens, _ in found]
+
+    def _decode_step(self, state, tokens):
+        """One decoder step for ``beam_search``: (s_t, log P(next token)) from s_{t-1} and the
+        tokens just chosen."""
+        state, y = self.decoder.rnn(state, self.decoder.embedding(tokens))
+        return state, log_softmax(self.output(y).numpy())

@@ -1,0 +1,111 @@
+"""Decoding a sequence from a model that predicts one token at a time: beam search.
+
+Greedy decoding commits to the most likely token at every step; a token that looks best now
+can lead to a worse sequence. Beam search keeps the ``beam_size`` best partial sequences
+(hypotheses), scored by the sum of their tokens' log-probabilities:
+
+    score(y_1..y_n) = log P(y_1) + log P(y_2 | y_1) + ... + log P(y_n | y_1..y_{n-1})
+
+At every step each hypothesis is extended by every token; of all the extensions, the
+``beam_size`` best are kept. One that ends with the end token is finished; the others go on.
+The search stops after ``max_len`` tokens, or as soon as the best finished hypothesis scores
+at least as well as every unfinished one (log-probabilities are <= 0, so an unfinished one can
+only lose score). With ``beam_size=1`` this is greedy decoding; with a beam at least as large as
+the number of possible sequences it is exhaustive search (both are tested).
+
+``EncoderDecoder.generate(..., beam_size=k)`` uses it; ``beam_search`` itself takes any
+``step`` function, e.g. a hand-made table of probabilities (notebook 4).
+"""
+import math
+import numbers
+
+import numpy
+
+from ..data.checks import fits_in_memory
+from ..state import no_grad
+from ..tensor import Tensor
+from .unroll import parts_of
+
+
+def log_softmax(logits):
+    """log P(token) from logits ``[N, V]`` (NumPy, float64, stable for large logits)."""
+    z = numpy.asarray(logits, dtype=numpy.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - numpy.log(numpy.exp(z).sum(axis=-1, keepdims=True))
+
+
+def check_beam_size(beam_size, where):
+    if not isinstance(beam_size, numbers.Integral) or isinstance(beam_size, bool) or \
+            beam_size < 1:
+        raise ValueError(f"{where}: beam_size must be a positive int (how many partial "
+                         f"sequences to keep; 1 is greedy decoding), got {beam_size!r}")
+    return int(beam_size)
+
+
+def take_rows(state, rows):
+    """The rows ``rows`` of every part of a state (a Tensor or a tuple of Tensors)."""
+    if isinstance(state, Tensor):
+        return state[rows]
+    return type(state)(p[rows] for p in parts_of(state))
+
+
+def beam_search(step, state, start_token, end_token, max_len, beam_size=3):
+    """The best sequence for one example, and its score (sum of log-probabilities).
+
+    ``step(state, tokens)`` feeds ``tokens`` (an int array ``[N]``, one per hypothesis) into the
+    model from ``state`` (N rows, a Tensor or a tuple of Tensors) and returns
+    ``(new_state, log_probs)`` with ``log_probs`` ``[N, V]`` (e.g. ``log_softmax(logits)``).
+    ``state`` starts with one row. Returns ``(tokens, score)``: the tokens without the start and
+    end token; the score includes log P(end) when the sequence ended before ``max_len``."""
+    where = "beam_search"
+    beam_size = check_beam_size(beam_size, where)
+    if not isinstance(max_len, numbers.Integral) or isinstance(max_len, bool) or max_len < 1:
+        raise ValueError(f"{where}: max_len must be a positive int (the most tokens to "
+                         f"generate), got {max_len!r}")
+    alive = [((), 0.0)]                      # (tokens so far, score), best first
+    tokens = numpy.array([int(start_token)], dtype=numpy.int64)
+    finished = []
+    with no_grad():
+        for t in range(max_len):
+            state, log_probs = step(state, tokens)
+            if t == 0:
+                _check_reach(where, beam_size, numpy.shape(log_probs)[-1], max_len, state)
+            alive, rows, ended = _extend(alive, numpy.asarray(log_probs, numpy.float64),
+                                         beam_size, end_token)
+            finished.extend(ended)
+            if not alive or (finished and max(s for _, s in finished) >= alive[0][1]):
+                break
+            state = take_rows(state, numpy.array(rows))
+            tokens = numpy.array([seq[-1] for seq, _ in alive], dtype=numpy.int64)
+    best = max(finished + alive, key=lambda hyp: hyp[1])   # the first of equals: stable
+    return list(best[0]), best[1]
+
+
+def _check_reach(where, beam_size, V, max_len, state):
+    """Refuse, before the search grows, a beam that could never fit in memory: it holds at most
+    ``min(beam_size, V ** (max_len - 1))`` hypotheses, each with V scores and a state row."""
+    if (max_len - 1) * math.log(max(V, 2)) < math.log(beam_size):
+        reach = V ** (max_len - 1)
+    else:
+        reach = beam_size
+    row = sum(p.numpy().nbytes for p in parts_of(state)) + 24 * V + 8 * max_len + 150
+    fits_in_memory(where, f"beam_size={beam_size} ({reach} partial sequences of {V} tokens)",
+                   reach * row)
+
+
+def _extend(alive, log_probs, beam_size, end_token):
+    """Keep the ``beam_size`` best one-token extensions of the hypotheses ``alive``: those that
+    go on (with the row of their parent's state) and those that ended with ``end_token``."""
+    V = log_probs.shape[1]
+    scores = numpy.array([s for _, s in alive])[:, None] + log_probs
+    order = numpy.argsort(-scores, axis=None, kind="stable")[:beam_size]
+    going, rows, ended = [], [], []
+    for flat in order:
+        parent, token = divmod(int(flat), V)
+        seq, score = alive[parent][0], float(scores[parent, token])
+        if token == end_token:
+            ended.append((seq, score))
+        else:
+            going.append((seq + (token,), score))
+            rows.append(parent)
+    return going, rows, ended

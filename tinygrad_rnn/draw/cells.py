@@ -19,7 +19,7 @@ def draw_cells(g, show, rankdir, title):
     from .dotfile import Dot
     pic = CellsPicture(g, show)
     heat = st.Heat([g.grad_norm(t) for t in g.nodes], g.grad_norm) if "grad" in show else None
-    dot = Dot("rnn_cells", rankdir=rankdir, title=title, nodesep=0.5, hooks=g.hooks)
+    dot = Dot("rnn_cells", rankdir=rankdir, title=title, nodesep=0.8, hooks=g.hooks)
     unit_of_did = {pic.cell_id[u]: u for chain in pic.cells for u in chain.units}
     labels = {}
     for did in pic.order + list(pic.ys):

@@ -69,3 +69,89 @@ def test_checking_and_drawing_a_gradient_report_loads_no_homework_tool():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# ---- the shape of the code: what docs/architecture.md promises a reader ---------------------
+LONGEST = 60      # lines per function (docs/architecture.md, "contributing")
+
+
+def _functions(source):
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, node.lineno, node.end_lineno - node.lineno + 1
+
+
+def _too_long(paths):
+    return sorted(f"{p.relative_to(REPO)}:{line} {name} ({n} lines)" for p in paths
+                  for name, line, n in _functions(p.read_text()) if n > LONGEST)
+
+
+def test_every_function_of_the_package_fits_on_a_screen():
+    assert _too_long(PACKAGE.rglob("*.py")) == []
+
+
+def test_the_length_check_sees_a_long_method(tmp_path):
+    """(So that the test above can fail.)"""
+    path = REPO / "tinygrad_rnn" / "long.py"
+    body = "".join(f"        x{i} = {i}\n" for i in range(LONGEST))
+    source = f"class A:\n    def long(self):\n{body}"
+    assert [f"{name} ({n} lines)" for name, _, n in _functions(source)] == [
+        f"long ({LONGEST + 1} lines)"]
+    assert path.name not in {p.name for p in PACKAGE.rglob("*.py")}
+
+
+def _late_imports(source):
+    """Module-level imports that come after a definition (the way an import cycle is hidden)."""
+    late, defined = [], False
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined = True
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and defined:
+            late.append(node.lineno)
+    return late
+
+
+def test_module_level_imports_come_before_any_definition():
+    late = {str(p.relative_to(REPO)): _late_imports(p.read_text()) for p in PACKAGE.rglob("*.py")}
+    assert {k: v for k, v in late.items() if v} == {}
+    assert _late_imports("def f():\n    pass\nfrom . import tensor\n") == [3]
+
+
+def test_every_module_can_be_imported_first():
+    """A cycle between modules shows as an ImportError when the wrong one is imported first;
+    each module is imported first in a fresh set of tinygrad_rnn modules."""
+    names = sorted(".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+                   for p in PACKAGE.rglob("*.py") if p.name != "__main__.py")   # runs the CLI
+    code = ("import importlib, sys\n"
+            f"names = {names!r}\n"
+            "failed = []\n"
+            "for name in names:\n"
+            "    for loaded in [m for m in sys.modules if m.startswith('tinygrad_rnn')]:\n"
+            "        del sys.modules[loaded]\n"
+            "    try:\n"
+            "        importlib.import_module(name)\n"
+            "    except ImportError as exc:\n"
+            "        if 'tinygrad_rnn' in str(exc) or 'partially initialized' in str(exc):\n"
+            "            failed.append(f'{name}: {exc}')\n"
+            "print(failed)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
+def _finds_steps(source):
+    """Lines that look for a time-step attribute in a scope (``"t" in ....attrs``)."""
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant)
+            and node.left.value == "t" and any(isinstance(op, (ast.In, ast.NotIn))
+                                               for op in node.ops)
+            and any(isinstance(c, ast.Attribute) and c.attr == "attrs"
+                    for c in node.comparators)]
+
+
+def test_one_place_finds_the_time_step_of_a_tensor():
+    """``state.is_step``/``step_index`` are the one answer to "which time step is this in"."""
+    found = {str(p.relative_to(REPO)): _finds_steps(p.read_text()) for p in PACKAGE.rglob("*.py")}
+    assert [k for k, v in found.items() if v] == ["tinygrad_rnn/state.py"]
+    assert _finds_steps("if 't' in path[i].attrs:\n    pass\n") == [1]

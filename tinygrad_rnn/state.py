@@ -93,11 +93,17 @@ class _Opened:
         SCOPE_PATH.set(self.saved)
 
 
+def is_step(scope):
+    """Whether ``scope`` is a time step's scope: it has a ``t`` attribute (``unroll`` opens one
+    per step; a hand-written loop may too)."""
+    return "t" in scope.attrs
+
+
 def step_index(path):
-    """The position in a scope path of its time step: the innermost scope with a ``t``
-    attribute, or -1. The one answer to "which step is this tensor in" (``step_of``)."""
+    """The position in a scope path of its time step: the innermost step scope (``is_step``),
+    or -1. The one answer to "which step is this tensor in" (``step_of``)."""
     for i in range(len(path) - 1, -1, -1):
-        if "t" in path[i].attrs:
+        if is_step(path[i]):
             return i
     return -1
 

@@ -4,6 +4,7 @@ Cell chains that read the same positions and exchange nothing across positions (
 of a BiRNN, the layers of a stacked RNN) share columns; a chain that reads another chain's last
 step (a decoder reading the encoder's final state) gets columns of its own, to the right.
 """
+from ..state import is_step
 
 
 class Columns:
@@ -208,7 +209,7 @@ def _qualifier(scope, k, short=False):
         elif "layer" in s.attrs:
             marks.append(f"({s.attrs['layer']})")
     if not marks:
-        names = [s.name for s in scope or () if "t" not in s.attrs]
+        names = [s.name for s in scope or () if not is_step(s)]
         marks = [names[0] if names else f"#{k}"]
         if short and len(marks[0]) > 4:
             marks = [marks[0][:3] + "."]

@@ -166,3 +166,108 @@ def test_a_beam_that_could_never_fit_in_memory_is_refused_before_the_search_grow
     # a huge beam on a problem with few possible sequences is exhaustive search, and fine
     assert model.generate(numpy.array([[2]]), 3, END, START, beam_size=10 ** 12) == \
         model.generate(numpy.array([[2]]), 3, END, START, beam_size=6 ** 3)
+
+
+# ---- the trace of a search, and its drawing -------------------------------------------------
+WORDS = ["<s>", "</s>", "a", "b"]
+
+
+def toy_table():
+    """The lecture-style example where greedy decoding says "a" (0.17) and a beam of two "b"
+    (0.36), with ids <s>=0, </s>=1, a=2, b=3."""
+    probs = numpy.full((2, 4, 4), 1e-9)
+    probs[0, START, [END, 2, 3]] = [0.1, 0.5, 0.4]
+    probs[1, 2, [END, 2, 3]] = [0.34, 0.33, 0.33]
+    probs[1, 3, [END, 2, 3]] = [0.9, 0.05, 0.05]
+    return numpy.log(probs / probs.sum(axis=-1, keepdims=True))
+
+
+def traced(beam_size, shown=None, max_len=2):
+    trace = tr.rnn.BeamTrace(shown=shown)
+    tr.rnn.beam_search(table_step(toy_table()), tr.Tensor([[0.0]]), START, END, max_len,
+                       beam_size, trace=trace)
+    return trace
+
+
+def test_the_trace_of_greedy_decoding_keeps_the_runner_up_it_dropped():
+    trace = traced(beam_size=1)
+    assert [[(prefix, token, status) for prefix, token, _, status in step]
+            for step in trace.steps] == [[((), 2, "kept"), ((), 3, "dropped")],
+                                         [((2,), END, "ended"), ((2,), 2, "dropped")]]
+    assert trace.best == ((2,), True)
+    assert trace.stopped == "every sequence in the beam ended"
+    assert numpy.exp(trace.steps[0][1][2]) == pytest.approx(0.4)
+
+
+def test_the_trace_says_why_the_search_stopped():
+    assert traced(beam_size=2, shown=0, max_len=5).stopped == "every sequence in the beam ended"
+    trace = tr.rnn.BeamTrace(shown=0)
+    table = numpy.log(numpy.full((3, 4, 4), 0.25))
+    table[:, :, END] = numpy.log(0.7)            # ends first, and nothing open can beat it
+    table[:, :, 2:] = numpy.log(0.15)
+    tr.rnn.beam_search(table_step(table), tr.Tensor([[0.0]]), START, END, 3, 2, trace=trace)
+    assert trace.stopped == "no open sequence can beat the best finished one"
+    trace = tr.rnn.BeamTrace()
+    never_ends = numpy.log(numpy.full((2, 4, 4), 0.3))
+    never_ends[:, :, END] = numpy.log(0.1)
+    tr.rnn.beam_search(table_step(never_ends), tr.Tensor([[0.0]]), START, END, 2, 2, trace=trace)
+    assert trace.stopped == "max_len=2 tokens" and trace.best[1] is False
+
+
+def test_the_drawing_shows_every_extension_and_the_answer_in_bold():
+    source = traced(beam_size=2).draw(WORDS).source
+    boxes = [line for line in source.splitlines() if "[label=<" in line]
+    assert len(boxes) == 1 + 4 + 4                # start; 2 kept and 2 dropped at each step
+    bold = [line for line in boxes if "<B>" in line]
+    assert len(bold) == 3 and all("penwidth=2" in line for line in bold)    # <s>, b, </s>
+    assert "P = 0.36" in bold[-1] and "&lt;/s&gt;" in bold[-1]
+    assert sum("dashed" in line for line in boxes) == 4
+    assert source == traced(beam_size=2).draw(WORDS).source      # deterministic
+
+
+def test_a_drawn_search_renders(tmp_path):
+    pytest.importorskip("graphviz")
+    from tinygrad_rnn.draw import write_graph
+    from tinygrad_rnn.draw.api import dot_available
+    if not dot_available():
+        pytest.skip("no dot program")
+    path = write_graph(traced(beam_size=2).draw(WORDS), tmp_path / "beam.svg")
+    svg = path.read_text() if hasattr(path, "read_text") else open(path).read()
+    assert "P = 0.36" in svg and "did not make the" in svg
+
+
+def test_hostile_words_are_escaped_and_a_huge_search_is_refused():
+    words = ['<b>"x', "</TD>&", "a\\", "}; digraph {"]
+    source = traced(beam_size=2).draw(words).source
+    assert "<b>&quot;x" not in source and "&lt;b&gt;&quot;x" in source
+    assert "&lt;/TD&gt;&amp;" in source
+    big = tr.rnn.BeamTrace()
+    table = random_table(numpy.random.default_rng(0), 12, 40)
+    table[:, :, END] = -50.0                     # it never ends: 12 steps of 400 boxes
+    tr.rnn.beam_search(table_step(table), tr.Tensor([[0.0]]), START, END, 12, 200, trace=big)
+    with pytest.raises(ValueError, match=r"BeamTrace.draw: \d+ boxes \(beam_size=200"):
+        big.draw()
+
+
+def test_generate_hands_back_one_trace_per_sequence():
+    model = small_seq2seq(2, vocab=6)
+    traces = []
+    found = model.generate(numpy.array([[2, 3], [4, 4]]), 4, END, START, beam_size=2,
+                           return_scores=True, traces=traces)
+    assert len(traces) == 2
+    for (tokens, _), trace in zip(found, traces):
+        assert trace.best[0] == tuple(tokens) and trace.beam_size == 2
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tr.rnn.BeamTrace().draw(), r"BeamTrace.draw: nothing to draw yet"),
+    (lambda: tr.rnn.BeamTrace(shown=-1), r"BeamTrace: shown must be None .* got -1"),
+    (lambda: traced(2).draw(words=42), r"BeamTrace.draw: words must be a tr.data.Vocab"),
+    (lambda: tr.rnn.beam_search(table_step(toy_table()), tr.Tensor([[0.0]]), START, END, 2, 2,
+                                trace=[]), r"beam_search: trace must be a tr.rnn.BeamTrace"),
+    (lambda: small_seq2seq().generate(numpy.array([[2]]), 3, END, START, traces=()),
+     r"generate: traces must be a list"),
+])
+def test_misused_traces_are_refused_by_name(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()

@@ -65,10 +65,15 @@ def test_checking_and_drawing_a_gradient_report_loads_no_homework_tool():
             "report.draw()\n"
             "print(sorted(m for m in sys.modules if m.startswith(('tinygrad_rnn.homework', "
             "'tinygrad_rnn.commands'))))\n")
+    assert _printed_by(code) == "[]"
+
+
+def _printed_by(code, timeout=300):
+    """What a fresh interpreter running ``code`` in the repository prints (it must succeed)."""
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+                         timeout=timeout)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip()
 
 
 # ---- the shape of the code: what docs/architecture.md promises a reader ---------------------
@@ -134,10 +139,7 @@ def test_every_module_can_be_imported_first():
             "        if 'tinygrad_rnn' in str(exc) or 'partially initialized' in str(exc):\n"
             "            failed.append(f'{name}: {exc}')\n"
             "print(failed)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "[]"
+    assert _printed_by(code) == "[]"
 
 
 def _finds_steps(source):

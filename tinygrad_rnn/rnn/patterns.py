@@ -24,7 +24,7 @@ from .base import RNNCell
 from .pattern_parts import (IGNORE, PatternBase, check_classes, check_ids, check_labels,
                             check_lengths, check_rnn, masked_targets, output_layer,
                             per_step_logits, run_rnn, whole_numbers)
-from .decoding import beam_search, check_beam_size, log_softmax, take_rows
+from .decoding import BeamTrace, beam_search, check_beam_size, log_softmax, take_rows
 from .unroll import parts_of
 
 
@@ -217,17 +217,21 @@ class EncoderDecoder(Module):
         return self.decoder._step_loss(logits, targets, labels)
 
     def generate(self, src, max_len, end_token, start_token, src_lengths=None, beam_size=1,
-                 return_scores=False):
+                 return_scores=False, traces=None):
         """Decode: from s_n and the start token, feed back the chosen token until ``end_token``
         or ``max_len`` tokens. ``beam_size=1`` (the default) is greedy decoding (the most likely
         token at every step); ``beam_size=k`` keeps the k best partial sequences
         (``tr.rnn.beam_search``). Returns B lists of ids, without start and end token; with
-        ``return_scores=True``, B pairs (ids, log-probability of the sequence and its end)."""
+        ``return_scores=True``, B pairs (ids, log-probability of the sequence and its end).
+        ``traces``: a list to append one ``tr.rnn.BeamTrace`` per sequence to (to draw)."""
         where = f"{type(self).__name__}.generate"
         if not isinstance(max_len, numbers.Integral) or isinstance(max_len, bool) or max_len < 1:
             raise ValueError(f"{where}: max_len must be a positive int (the most tokens to "
                              f"generate), got {max_len!r}")
         beam_size = check_beam_size(beam_size, where)
+        if traces is not None and not isinstance(traces, list):
+            raise TypeError(f"{where}: traces must be a list (one tr.rnn.BeamTrace per "
+                            f"sequence is appended to it) or None, got {type(traces).__name__}")
         for what, token in (("start_token", start_token), ("end_token", end_token)):
             if whole_numbers(token, where, what).ndim:
                 raise ValueError(f"{where}: {what} must be one token id, got {token!r}")
@@ -236,9 +240,14 @@ class EncoderDecoder(Module):
         with no_grad():
             state = self.encode(src, src_lengths)
             B = parts_of(state)[0].shape[0]
-            found = [beam_search(self._decode_step, take_rows(state, numpy.array([b])),
-                                 int(start_token), int(end_token), max_len, beam_size)
-                     for b in range(B)]
+            found = []
+            for b in range(B):
+                trace = None if traces is None else BeamTrace()
+                found.append(beam_search(self._decode_step, take_rows(state, numpy.array([b])),
+                                         int(start_token), int(end_token), max_len, beam_size,
+                                         trace))
+                if trace is not None:
+                    traces.append(trace)
         return found if return_scores else [tokens for tokens, _ in found]
 
     def _decode_step(self, state, tokens):

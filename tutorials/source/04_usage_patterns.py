@@ -355,21 +355,38 @@ for o, (s, t) in list(zip(outputs, pairs_test))[:4]:
 # "decoder" is a table of probabilities and its state is the step number.
 
 # %%
-words_ab = ["</s>", "a", "b"]
-probs = numpy.full((2, 3, 3), 1e-9)          # P(next word | step, previous word); <s> is "</s>"
-probs[0, 0] = [0.1, 0.5, 0.4]
-probs[1, 1] = [0.34, 0.33, 0.33]
-probs[1, 2] = [0.9, 0.05, 0.05]
+words_ab = ["<s>", "</s>", "a", "b"]                 # token ids 0, 1, 2, 3
+probs = numpy.full((2, 4, 4), 1e-9)          # P(next word | step, previous word)
+probs[0, 0, 1:] = [0.1, 0.5, 0.4]            # step 1, after <s>: </s>, a, b
+probs[1, 2, 1:] = [0.34, 0.33, 0.33]         # step 2, after "a"
+probs[1, 3, 1:] = [0.9, 0.05, 0.05]          # step 2, after "b"
 log_p = numpy.log(probs / probs.sum(axis=-1, keepdims=True))
 
 def table_step(state, tokens):
     t = state.numpy()[:, 0].astype(int)      # one row per partial sequence
     return tr.Tensor(t[:, None] + 1.0), log_p[t, tokens]
 
+searches = {}
 for k in (1, 2):
+    searches[k] = tr.rnn.BeamTrace()
     found, score = tr.rnn.beam_search(table_step, tr.Tensor([[0.0]]), start_token=0,
-                                      end_token=0, max_len=2, beam_size=k)
+                                      end_token=1, max_len=2, beam_size=k, trace=searches[k])
     print(f"beam_size={k}: {[words_ab[i] for i in found]}, P = {numpy.exp(score):.2f}")
+
+# %% [markdown]
+# Pass a `tr.rnn.BeamTrace` to see what the search did: every partial sequence it considered,
+# the probability of the whole sequence so far, what stayed in the beam (green), what ended
+# (orange) and what did not make the beam (dashed). Greedy decoding (a beam of one) drops "b"
+# at the first step:
+
+# %%
+searches[1].draw(words_ab)
+
+# %% [markdown]
+# A beam of two keeps "b", and "b" then the end is the answer (bold):
+
+# %%
+searches[2].draw(words_ab)
 
 # %% [markdown]
 # `generate(..., beam_size=k)` does the same with the trained decoder (k = 1 is greedy
@@ -390,6 +407,18 @@ for k, found in by_beam.items():
 changed = sum(a != b for (a, _), (b, _) in zip(by_beam[1], by_beam[3]))
 print(f"the beam changed {changed} of {len(pairs_test)} outputs")
 assert all(s3 >= s1 - 1e-9 for (_, s1), (_, s3) in zip(by_beam[1], by_beam[3]))
+
+# %% [markdown]
+# The search of the trained decoder for one source, with a beam of three. The model is sure of
+# each word, so the other extensions keep tiny probabilities:
+
+# %%
+one_src, _, one_lengths, _ = seq2seq_batch(pairs_test[:1])
+traces = []
+seq2seq.generate(one_src, max_len=12, end_token=digits["</s>"], start_token=digits["<s>"],
+                 beam_size=3, traces=traces)
+print(" ".join(pairs_test[0][0]))
+traces[0].draw(digits)
 
 # %% [markdown]
 # The recorded graph of one training example: the encoder's steps (left), its final state

@@ -22,7 +22,7 @@ def table_step(table):
 
 def random_table(rng, max_len, V):
     logits = rng.standard_normal((max_len, V, V)) * 2
-    return tr.rnn.log_softmax(logits.reshape(-1, V)).reshape(max_len, V, V)
+    return logits - numpy.log(numpy.exp(logits).sum(axis=-1, keepdims=True))   # log P
 
 
 def exhaustive(score_of, V, max_len):
@@ -101,7 +101,7 @@ def forced_log_prob(model, src, seq, ended):
     with tr.no_grad():
         logits = model.forward(src, tgt_in)
     targets = seq + [END] if ended else seq
-    return sum(float(tr.rnn.log_softmax(logits[t].numpy())[0, token])
+    return sum(float(tr.log_softmax(logits[t]).numpy()[0, token])
                for t, token in enumerate(targets))
 
 
@@ -271,3 +271,35 @@ def test_generate_hands_back_one_trace_per_sequence():
 def test_misused_traces_are_refused_by_name(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+@pytest.mark.parametrize("returned, error, message", [
+    (lambda state, tokens: numpy.zeros(4), TypeError, r"step must return \(state, log_probs\)"),
+    (lambda state, tokens: (state, numpy.log(numpy.full(4, 0.25))), ValueError,
+     r"log_probs must have shape \[N, V\] with N = 1 .* got \(4,\)"),
+    (lambda state, tokens: (state, numpy.zeros((1, 0))), ValueError, r"got \(1, 0\)"),
+    (lambda state, tokens: (state, numpy.array([[0.5, 2.0, -1.0]])), ValueError,
+     r"must be log-probabilities .* tr.log_softmax"),
+    (lambda state, tokens: (state, numpy.array([[numpy.nan, -1.0]])), ValueError, r"no NaN"),
+    (lambda state, tokens: (state, [["a", "b"]]), TypeError, r"log_probs must be numbers"),
+])
+def test_a_careless_step_function_gets_an_error_that_says_what_it_returned(returned, error,
+                                                                          message):
+    with pytest.raises(error, match=r"^beam_search: ") as caught:
+        tr.rnn.beam_search(returned, tr.Tensor([[0.0]]), START, END, 3, beam_size=2)
+    assert caught.match(message)
+
+
+def test_a_step_may_return_its_log_probabilities_as_a_tensor():
+    table = toy_table()
+
+    def step(state, tokens):
+        state, log_p = table_step(table)(state, tokens)
+        return state, tr.Tensor(log_p)
+    assert tr.rnn.beam_search(step, tr.Tensor([[0.0]]), START, END, 2, beam_size=2)[0] == [3]
+
+
+@pytest.mark.parametrize("start, end", [("0", END), (START, 1.0), (True, END), (START, None)])
+def test_start_and_end_tokens_must_be_token_ids(start, end):
+    with pytest.raises(TypeError, match=r"beam_search: (start|end)_token must be one int token id"):
+        tr.rnn.beam_search(table_step(toy_table()), tr.Tensor([[0.0]]), start, end, 2)

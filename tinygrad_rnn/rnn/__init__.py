@@ -12,8 +12,8 @@ from .expand import Expansion, expand, expanded  # noqa: F401
 from .unroll import unroll  # noqa: F401
 from .stacking import BiRNN, Stacked  # noqa: F401
 from .patterns import Acceptor, EncoderDecoder, Transducer  # noqa: F401
-from .decoding import BeamTrace, beam_search, log_softmax  # noqa: F401
+from .decoding import BeamTrace, beam_search  # noqa: F401
 
 __all__ = ["RNNCell", "ElmanCell", "LSTMCell", "GRUCell", "unroll", "BiRNN", "Stacked",
            "Acceptor", "Transducer", "EncoderDecoder", "fused_mode", "NotFusedWarning", "expand",
-           "expanded", "Expansion", "beam_search", "BeamTrace", "log_softmax"]
+           "expanded", "Expansion", "beam_search", "BeamTrace"]

@@ -29,19 +29,19 @@ from ..tensor import Tensor
 from .unroll import parts_of
 
 
-def log_softmax(logits):
-    """log P(token) from logits ``[N, V]`` (NumPy, float64, stable for large logits)."""
-    z = numpy.asarray(logits, dtype=numpy.float64)
-    z = z - z.max(axis=-1, keepdims=True)
-    return z - numpy.log(numpy.exp(z).sum(axis=-1, keepdims=True))
-
-
 def check_beam_size(beam_size, where):
     if not isinstance(beam_size, numbers.Integral) or isinstance(beam_size, bool) or \
             beam_size < 1:
         raise ValueError(f"{where}: beam_size must be a positive int (how many partial "
                          f"sequences to keep; 1 is greedy decoding), got {beam_size!r}")
     return int(beam_size)
+
+
+def check_max_len(max_len, where):
+    if not isinstance(max_len, numbers.Integral) or isinstance(max_len, bool) or max_len < 1:
+        raise ValueError(f"{where}: max_len must be a positive int (the most tokens to "
+                         f"generate), got {max_len!r}")
+    return int(max_len)
 
 
 def take_rows(state, rows):
@@ -81,28 +81,29 @@ def beam_search(step, state, start_token, end_token, max_len, beam_size=3, trace
 
     ``step(state, tokens)`` feeds ``tokens`` (an int array ``[N]``, one per hypothesis) into the
     model from ``state`` (N rows, a Tensor or a tuple of Tensors) and returns
-    ``(new_state, log_probs)`` with ``log_probs`` ``[N, V]`` (e.g. ``log_softmax(logits)``).
+    ``(new_state, log_probs)`` with ``log_probs`` ``[N, V]`` (e.g. ``tr.log_softmax(logits)``).
     ``state`` starts with one row. Returns ``(tokens, score)``: the tokens without the start and
     end token; the score includes log P(end) when the sequence ended before ``max_len``.
     ``trace``: a ``BeamTrace`` to record the search in."""
     where = "beam_search"
     beam_size = check_beam_size(beam_size, where)
+    for what, token in (("start_token", start_token), ("end_token", end_token)):
+        if not isinstance(token, numbers.Integral) or isinstance(token, bool):
+            raise TypeError(f"{where}: {what} must be one int token id, got {token!r}")
     if trace is not None and not isinstance(trace, BeamTrace):
         raise TypeError(f"{where}: trace must be a tr.rnn.BeamTrace or None, got "
                         f"{type(trace).__name__}")
-    if not isinstance(max_len, numbers.Integral) or isinstance(max_len, bool) or max_len < 1:
-        raise ValueError(f"{where}: max_len must be a positive int (the most tokens to "
-                         f"generate), got {max_len!r}")
+    check_max_len(max_len, where)
     alive = [((), 0.0)]                      # (tokens so far, score), best first
     tokens = numpy.array([int(start_token)], dtype=numpy.int64)
     finished, shown = [], _shown(trace, beam_size)
     with no_grad():
         for t in range(max_len):
-            state, log_probs = step(state, tokens)
+            state, log_probs = _stepped(step(state, tokens), len(alive), where)
             if t == 0:
-                _check_reach(where, beam_size, numpy.shape(log_probs)[-1], max_len, state)
-            alive, rows, ended, considered = _extend(
-                alive, numpy.asarray(log_probs, numpy.float64), beam_size, end_token, shown)
+                _check_reach(where, beam_size, log_probs.shape[1], max_len, state)
+            alive, rows, ended, considered = _extend(alive, log_probs, beam_size, end_token,
+                                                     shown)
             finished.extend(ended)
             if trace is not None:
                 trace.steps.append(considered)
@@ -114,6 +115,29 @@ def beam_search(step, state, start_token, end_token, max_len, beam_size=3, trace
     if trace is not None:
         _finish(trace, best, finished, alive, (start_token, end_token, beam_size, max_len))
     return list(best[0]), best[1]
+
+
+def _stepped(result, n, where):
+    """``(state, log_probs)`` from what ``step`` returned, checked: log_probs as a float64
+    array ``[n, V]``, one row per hypothesis fed in."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise TypeError(f"{where}: step must return (state, log_probs), got "
+                        f"{type(result).__name__}")
+    state, log_probs = result
+    if isinstance(log_probs, Tensor):
+        log_probs = log_probs.numpy()
+    try:
+        log_probs = numpy.asarray(log_probs, dtype=numpy.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: step's log_probs must be numbers [N, V], got "
+                        f"{type(log_probs).__name__}") from None
+    if log_probs.ndim != 2 or log_probs.shape[0] != n or log_probs.shape[1] < 1:
+        raise ValueError(f"{where}: step's log_probs must have shape [N, V] with N = {n} (one "
+                         f"row per sequence fed in), got {log_probs.shape}")
+    if numpy.isnan(log_probs).any() or (log_probs > 1e-9).any():
+        raise ValueError(f"{where}: step's log_probs must be log-probabilities (<= 0, no NaN); "
+                         "pass logits through tr.log_softmax")
+    return state, log_probs
 
 
 def _shown(trace, beam_size):

@@ -12,19 +12,18 @@ The ``rnn`` of a pattern is a cell (``ElmanCell``, ``LSTMCell``, ``GRUCell``), a
 are listed in docs/scopes_patterns.md (per step: ``embed/t=k``, ``output/t=k``,
 ``loss/t=k``; the total loss: ``loss``).
 """
-import numbers
 
 import numpy
 
 from ..errors import ShapeError
-from ..functional import cross_entropy
+from ..functional import cross_entropy, log_softmax
 from ..nn import Module
 from ..state import no_grad, scope
 from .base import RNNCell
 from .pattern_parts import (IGNORE, PatternBase, check_classes, check_ids, check_labels,
                             check_lengths, check_rnn, masked_targets, output_layer,
                             per_step_logits, run_rnn, whole_numbers)
-from .decoding import BeamTrace, beam_search, check_beam_size, log_softmax, take_rows
+from .decoding import BeamTrace, beam_search, check_beam_size, check_max_len, take_rows
 from .unroll import parts_of
 
 
@@ -225,9 +224,7 @@ class EncoderDecoder(Module):
         ``return_scores=True``, B pairs (ids, log-probability of the sequence and its end).
         ``traces``: a list to append one ``tr.rnn.BeamTrace`` per sequence to (to draw)."""
         where = f"{type(self).__name__}.generate"
-        if not isinstance(max_len, numbers.Integral) or isinstance(max_len, bool) or max_len < 1:
-            raise ValueError(f"{where}: max_len must be a positive int (the most tokens to "
-                             f"generate), got {max_len!r}")
+        max_len = check_max_len(max_len, where)
         beam_size = check_beam_size(beam_size, where)
         if traces is not None and not isinstance(traces, list):
             raise TypeError(f"{where}: traces must be a list (one tr.rnn.BeamTrace per "
@@ -254,4 +251,4 @@ class EncoderDecoder(Module):
         """One decoder step for ``beam_search``: (s_t, log P(next token)) from s_{t-1} and the
         tokens just chosen."""
         state, y = self.decoder.rnn(state, self.decoder.embedding(tokens))
-        return state, log_softmax(self.output(y).numpy())
+        return state, log_softmax(self.output(y))
